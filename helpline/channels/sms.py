@@ -1,0 +1,46 @@
+"""The SMS channel: read a text into an intent; render a turn as Messaging TwiML."""
+
+from __future__ import annotations
+
+from twilio.twiml.messaging_response import MessagingResponse
+
+from helpline.channels.words import Words
+from helpline.engine.intents import Intent
+from helpline.engine.turn import Turn
+from helpline.engine.words import normalise
+from helpline.prompts import Catalogue
+
+COMMANDS = ("help", "back", "repeat", "restart", "stop", "start", "adviser")
+
+
+def read(text: str, catalogue: Catalogue) -> Intent:
+    """A command when the whole text is one of its words, otherwise an answer."""
+    said = normalise(text)
+    for command in COMMANDS:
+        if said in {normalise(word) for word in catalogue.words(f"commands.{command}")}:
+            return Intent("sms", command=command, text=text)
+    return Intent("sms", text=text)
+
+
+def body(turn: Turn, words: Words) -> str:
+    """The whole reply as one text: lines, then the question and its numbered options."""
+    parts = words.lines(turn)
+    if turn.ask:
+        question = [words.ask(turn.ask, "sms")]
+        if words.flow.questions[turn.ask].kind == "menu":
+            question += words.sms_options(turn.ask)
+        parts.append("\n".join(question))
+    return "\n".join(parts)
+
+
+def render(turn: Turn, words: Words) -> str:
+    """Messaging TwiML for the reply; an empty response where nothing may be sent."""
+    response = MessagingResponse()
+    if not turn.silent:
+        response.message(body(turn, words))
+    return str(response)
+
+
+def render_nothing() -> str:
+    """An empty Messaging response: acknowledge the webhook, send no reply."""
+    return str(MessagingResponse())

@@ -1,0 +1,93 @@
+"""Turning a turn's lines, question and summary into the words of one channel.
+
+Shared by the SMS and voice channels, which differ only in how options are
+listed and how the words are wrapped (Messaging or Voice TwiML).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from helpline.directory import Council, Directory
+from helpline.engine.turn import Summary, Turn
+from helpline.flow import Flow
+from helpline.prompts import Catalogue
+
+
+@dataclass(frozen=True)
+class Words:
+    flow: Flow
+    catalogue: Catalogue
+    directory: Directory
+    voice_councils: list[Council]
+
+    def lines(self, turn: Turn) -> list[str]:
+        """What to say before the question: the turn's own lines, then any summary."""
+        said = [self.catalogue.render(line.key, turn.channel, **line.values) for line in turn.lines]
+        if turn.summary is not None:
+            summary = self.summary(turn.summary, turn.channel)
+            said = summary + said if turn.channel == "voice" else said + summary
+        return said
+
+    def ask(self, question_name: str, channel: str) -> str:
+        return self.catalogue.render(f"questions.{question_name}.ask", channel)
+
+    def sms_options(self, question_name: str) -> list[str]:
+        """Numbered option lines for an SMS menu ("1 Parent or carer")."""
+        question = self.flow.questions[question_name]
+        return [
+            f"{number} {self.catalogue.render(f'questions.{question_name}.options.{option.value}', 'sms')}"
+            for number, option in enumerate(question.options, start=1)
+        ]
+
+    def voice_options(self, question_name: str) -> list[str]:
+        """Spoken option sentences for a keypad menu ("... press 1.")."""
+        question = self.flow.questions[question_name]
+        if question.kind == "council":
+            template = f"questions.{question_name}.option"
+            return [
+                self.catalogue.render(template, "voice", council=council.name, key=number)
+                for number, council in enumerate(self.voice_councils, start=1)
+            ]
+        return [
+            self.catalogue.render(f"questions.{question_name}.options.{option.value}", "voice", key=number)
+            for number, option in enumerate(question.options, start=1)
+        ]
+
+    def summary(self, summary: Summary, channel: str) -> list[str]:
+        """The route, the caller's steps with their dates, then (by SMS) the rest."""
+        advice = summary.advice
+        render = self.catalogue.render
+        said = [render(f"summary.routes.{advice.route}", channel)]
+        for step in advice.steps:
+            form = "dated" if step.due else "undated"
+            said.append(render(f"summary.steps.{step.key}.{form}", channel, due=step.due))
+            if step.due and step.due < summary.today:
+                said.append(render("summary.steps.passed", channel))
+        if channel == "voice":
+            return said
+        said.append(" ".join(render(f"summary.notes.{note}", "sms") for note in advice.notes))
+        said += self.contacts(self.directory.get(summary.council))
+        said.append(render("summary.keep_copies", "sms"))
+        return [render("summary.heading", "sms"), *[line for line in said if line]]
+
+    def contacts(self, council: Council | None) -> list[str]:
+        render = self.catalogue.render
+        said = []
+        if council is not None:
+            said.append(render("summary.contacts.heading", "sms", council=council.name))
+            if council.mediation:
+                said.append(
+                    _tidy(render("summary.contacts.provider", "sms", **vars(council.mediation), checked=council.checked))
+                )
+        if council is None or council.mediation is None:
+            said.append(render("summary.contacts.no_entry", "sms"))
+        if council is not None and council.sendiass:
+            said.append(_tidy(render("summary.contacts.sendiass", "sms", **vars(council.sendiass))))
+        said.append(render("summary.contacts.national", "sms"))
+        return said
+
+
+def _tidy(text: str) -> str:
+    """Close the gaps that empty contact fields leave."""
+    return " ".join(text.split())

@@ -1,0 +1,292 @@
+"""Is the flow sound, and do the prompts have every word it needs, in every language?
+
+Run at start-up (a broken edit never reaches a caller), by `helpline check` and
+by the tests. Each problem names the file and line to fix.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from helpline import gsm7
+from helpline.flow import COMMANDS, HELP, KEY_COMMANDS, KINDS, Flow, Question
+from helpline.prompts import Catalogue
+from helpline.rules.routes import Advice, Capacity, Dispute, Situation, advise
+
+# Segment budgets the README states: a question (with any line before it) and
+# the summary. A GSM-7 segment is 160 characters alone, 153 when concatenated.
+QUESTION_SEGMENTS = 3
+SUMMARY_SEGMENTS = 6
+
+# Words the engine says outside questions, and the channels each is said on.
+MESSAGES: dict[str, tuple[str, ...]] = {
+    "messages.welcome": ("sms", "voice"),
+    "messages.keys": ("voice",),
+    "messages.welcome_back": ("sms", "voice"),
+    "messages.not_understood": ("sms", "voice"),
+    "messages.no_input": ("voice",),
+    "messages.first_question": ("sms", "voice"),
+    "messages.restarted": ("sms", "voice"),
+    "messages.adviser_requested": ("sms", "voice"),
+    "messages.adviser_needs_number": ("voice",),
+    "messages.stopped": ("sms", "voice"),
+    "messages.restarted_messages": ("sms",),
+    "messages.goodbye_no_answer": ("voice",),
+    "messages.goodbye_no_answer_hidden": ("voice",),
+    "messages.continue_by_text": ("sms",),
+    "messages.council_by_text": ("voice",),
+    "messages.summary_by_text": ("voice",),
+    "messages.summary_hidden_number": ("voice",),
+    "messages.done": ("sms",),
+    **{f"messages.date_problem.{p}": ("sms", "voice") for p in
+       ("unreadable", "impossible", "future", "too_old", "before_decision")},
+    "messages.council_problem.not_found": ("sms",),
+    "messages.council_problem.dont_know": ("sms",),
+    "summary.heading": ("sms",),
+    "summary.steps.passed": ("sms", "voice"),
+    "summary.keep_copies": ("sms",),
+    **{f"summary.contacts.{c}": ("sms",) for c in ("heading", "provider", "sendiass", "no_entry", "national")},
+}
+# The names the contact lines may use, with sample values.
+_CONTACT = {"name": "Mediation Ltd", "phone": "0161 496 0000", "email": "a@example.org", "website": "example.org"}
+CONTACT_VALUES: dict[str, dict[str, object]] = {
+    "summary.contacts.heading": {"council": "Manchester City Council"},
+    "summary.contacts.provider": {**_CONTACT, "checked": date(2026, 11, 1)},
+    "summary.contacts.sendiass": _CONTACT,
+}
+COMMAND_WORDS = ("help", "back", "repeat", "restart", "stop", "start", "adviser")
+SAMPLE_DATE = date(2027, 9, 30)  # a Thursday in September: a long written date
+
+
+class CheckFailed(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("the flow or prompts have problems:\n" + "\n".join(problems))
+        self.problems = problems
+
+
+def check(flow: Flow, catalogues: dict[str, Catalogue]) -> list[str]:
+    """Every problem in the flow and in each language's prompts; empty when sound."""
+    problems = list(_check_flow(flow))
+    if not catalogues:
+        problems.append("prompts: no language files (prompts/<language>.yaml)")
+    for catalogue in catalogues.values():
+        problems += _check_prompts(flow, catalogue)
+    return problems
+
+
+# -- the flow ---------------------------------------------------------------
+
+
+def _check_flow(flow: Flow) -> Iterator[str]:
+    where = lambda line: f"{flow.path}:{line}"  # noqa: E731
+    names = set(flow.questions)
+    if flow.start not in names:
+        yield f"{where(1)}: start question {flow.start!r} is not defined"
+    saved = {q.saves for q in flow.questions.values() if q.saves}
+    for q in flow.questions.values():
+        if q.kind not in KINDS:
+            yield f"{where(q.line)}: question {q.name!r} has kind {q.kind!r}; use one of {', '.join(KINDS)}"
+            continue
+        if q.kind == "menu" and not q.options:
+            yield f"{where(q.line)}: menu {q.name!r} has no options"
+        if q.kind == "menu" and len(q.options) > 9:
+            yield f"{where(q.line)}: menu {q.name!r} has {len(q.options)} options; a keypad has 9"
+        if q.kind in ("date", "council") and not q.next:
+            yield f"{where(q.line)}: question {q.name!r} says nowhere to go next"
+        if q.kind == "end" and (q.options or q.next):
+            yield f"{where(q.line)}: {q.name!r} is an end: it cannot lead anywhere"
+        for option in q.options:
+            if not option.value:
+                yield f"{where(option.line)}: an option of {q.name!r} has no value"
+            if bool(option.next) == bool(option.do):
+                yield f"{where(option.line)}: option {option.value!r} of {q.name!r} needs either next or do"
+            if option.next and option.next not in names:
+                yield f"{where(option.line)}: option {option.value!r} leads to unknown question {option.next!r}"
+            if option.do and option.do not in COMMANDS:
+                yield f"{where(option.line)}: option {option.value!r} does {option.do!r}; use one of {', '.join(COMMANDS)}"
+        for n, branch in enumerate(q.next):
+            if branch.goto not in names:
+                yield f"{where(branch.line)}: {q.name!r} leads to unknown question {branch.goto!r}"
+            for answer, _ in branch.when:
+                if answer not in saved:
+                    yield f"{where(branch.line)}: {q.name!r} tests {answer!r}, which no question saves"
+            if n == len(q.next) - 1 and branch.when:
+                yield f"{where(branch.line)}: the last way out of {q.name!r} must have no 'when'"
+        if q.not_before and q.not_before not in saved:
+            yield f"{where(q.line)}: {q.name!r} is not_before {q.not_before!r}, which no question saves"
+    yield from _check_reachable(flow)
+    yield from _check_keys(flow)
+
+
+def _leads_to(q: Question) -> set[str]:
+    return {o.next for o in q.options if o.next} | {b.goto for b in q.next}
+
+
+def _check_reachable(flow: Flow) -> Iterator[str]:
+    seen, todo = set(), [flow.start]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in flow.questions:
+            continue
+        seen.add(name)
+        todo += _leads_to(flow.questions[name])
+    for q in flow.questions.values():
+        if q.name not in seen and q.name != HELP:
+            yield f"{flow.path}:{q.line}: question {q.name!r} cannot be reached from {flow.start!r}"
+    ends = {q.name for q in flow.questions.values() if q.kind == "end"}
+    finishing = set(ends)
+    changed = True
+    while changed:
+        changed = False
+        for q in flow.questions.values():
+            if q.name not in finishing and _leads_to(q) & finishing:
+                finishing.add(q.name)
+                changed = True
+    for q in flow.questions.values():
+        if q.name in seen and q.name not in finishing and q.name != HELP:
+            yield f"{flow.path}:{q.line}: from {q.name!r} there is no way to reach the end"
+
+
+def _check_keys(flow: Flow) -> Iterator[str]:
+    widest = max((len(q.options) for q in flow.questions.values()), default=0)
+    for command, key in flow.keys.items():
+        if command not in KEY_COMMANDS:
+            yield f"{flow.path}: keys: {command!r} is not a keypad command ({', '.join(KEY_COMMANDS)})"
+        if len(key) != 1 or key not in "0123456789*#":
+            yield f"{flow.path}: keys: {command!r} must be one key: 0-9, * or #"
+        elif key.isdigit() and 0 < int(key) <= widest:
+            yield f"{flow.path}: keys: {command!r} uses {key}, which a menu with {widest} options needs"
+    if len(set(flow.keys.values())) != len(flow.keys):
+        yield f"{flow.path}: keys: two commands share a key"
+    for command in KEY_COMMANDS:
+        if command not in flow.keys:
+            yield f"{flow.path}: keys: no key for {command!r}"
+
+
+# -- the prompts ------------------------------------------------------------
+
+
+def _check_prompts(flow: Flow, catalogue: Catalogue) -> list[str]:
+    problems: list[str] = []
+    path = catalogue.path
+
+    def need(prompt: str, channels: tuple[str, ...], /, **values: object) -> None:
+        key = prompt
+        for channel in channels:
+            text = catalogue.text(key, channel)
+            if text is None:
+                problems.append(f"{path}:{_line(catalogue, key)}: missing {channel} text for {key}")
+                continue
+            try:
+                catalogue.render(key, channel, **values)
+            except (KeyError, IndexError, ValueError) as error:
+                problems.append(f"{path}:{_line(catalogue, key)}: {key} ({channel}) uses an unknown name {error}")
+            if channel == "voice" and "key" in values and "{key}" not in text:
+                problems.append(f"{path}:{_line(catalogue, key)}: {key} (voice) must say which key: {{key}}")
+
+    for key, channels in MESSAGES.items():
+        need(key, channels, **CONTACT_VALUES.get(key, {}))
+    for command in COMMAND_WORDS:
+        if not catalogue.words(f"commands.{command}"):
+            problems.append(f"{path}:{_line(catalogue, 'commands')}: no words for the {command} command")
+    for q in flow.questions.values():
+        base = f"questions.{q.name}"
+        if q.kind != "end":
+            need(f"{base}.ask", ("sms", "voice"))
+        for option in q.options:
+            need(f"{base}.options.{option.value}", ("sms", "voice"), key=1)
+            if not catalogue.words(f"{base}.options.{option.value}"):
+                problems.append(f"{path}:{_line(catalogue, base)}: no words for option {option.value!r} of {q.name!r}")
+        if q.kind == "date" and q.unknown:
+            unknown = catalogue.entry(f"{base}.unknown") or {}
+            if not (isinstance(unknown, dict) and unknown.get("sms") and unknown.get("voice")):
+                problems.append(f"{path}:{_line(catalogue, base)}: {q.name!r} needs unknown: sms words and a voice key")
+        if q.kind == "council":
+            need(f"{base}.option", ("voice",), council="Manchester City Council", key=1)
+    problems += _check_summaries(catalogue)
+    problems += _check_sms_text(flow, catalogue)
+    return problems
+
+
+def _all_advice() -> Iterator[tuple[Advice, date]]:
+    """Every answer the rules can give, so every route, step and note is checked."""
+    today = SAMPLE_DATE
+    decided = [None, today - timedelta(days=20), today - timedelta(days=200)]
+    for capacity, dispute, decision, contacted, certificate, wants in itertools.product(
+        Capacity, [None, *Dispute], decided, [None, True, False], [None, True, False], [None, True, False]
+    ):
+        cert_date = decision if (certificate and decision) else None
+        yield advise(Situation(capacity, today, dispute, decision, contacted, certificate, cert_date, wants)), today
+
+
+def _check_summaries(catalogue: Catalogue) -> list[str]:
+    problems: set[str] = set()
+    path = catalogue.path
+    for advice, _today in _all_advice():
+        for key in [f"summary.routes.{advice.route}"]:
+            for channel in ("sms", "voice"):
+                if catalogue.text(key, channel) is None:
+                    problems.add(f"{path}:{_line(catalogue, key)}: missing {channel} text for {key}")
+        for step in advice.steps:
+            key = f"summary.steps.{step.key}.{'dated' if step.due else 'undated'}"
+            for channel in ("sms", "voice"):
+                text = catalogue.text(key, channel)
+                if text is None:
+                    problems.add(f"{path}:{_line(catalogue, key)}: missing {channel} text for {key}")
+                elif step.due and "{due}" not in text:
+                    problems.add(f"{path}:{_line(catalogue, key)}: {key} must state the date: {{due}}")
+        for note in advice.notes:
+            if catalogue.text(f"summary.notes.{note}", "sms") is None:
+                problems.add(f"{path}:{_line(catalogue, 'summary.notes')}: missing sms text for summary.notes.{note}")
+    return sorted(problems)
+
+
+def _check_sms_text(flow: Flow, catalogue: Catalogue) -> list[str]:
+    """GSM-7 only, and each question within its segment budget."""
+    problems = []
+    for key, line, text in _sms_strings(catalogue.data):
+        bad = gsm7.non_gsm_characters(text)
+        if bad:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad)
+            problems.append(f"{catalogue.path}:{line}: {key} has characters outside GSM-7: {shown}")
+    for q in flow.questions.values():
+        if q.kind in ("end",) or catalogue.text(f"questions.{q.name}.ask", "sms") is None:
+            continue
+        text = "\n".join(
+            [catalogue.text(f"questions.{q.name}.ask", "sms") or ""]
+            + [f"{n} {catalogue.text(f'questions.{q.name}.options.{o.value}', 'sms')}" for n, o in enumerate(q.options, 1)]
+        )
+        if q.name == flow.start:
+            text = (catalogue.text("messages.welcome", "sms") or "") + "\n" + text
+        if gsm7.segments(text) > QUESTION_SEGMENTS:
+            problems.append(
+                f"{catalogue.path}:{_line(catalogue, f'questions.{q.name}')}: question {q.name!r} takes "
+                f"{gsm7.segments(text)} SMS segments; the budget is {QUESTION_SEGMENTS}"
+            )
+    return problems
+
+
+def _sms_strings(node: object, key: str = "", line: int = 0) -> Iterator[tuple[str, int, str]]:
+    """Every string a caller may read by SMS: not voice entries, not matching words."""
+    if isinstance(node, dict):
+        for name, child in node.items():
+            if name in ("voice", "words", "voice_language", "dates", "language"):
+                continue
+            child_line = node.line_of(name) if hasattr(node, "line_of") else line
+            yield from _sms_strings(child, f"{key}.{name}" if key else str(name), child_line)
+    elif isinstance(node, str):
+        yield key, line, node
+
+
+def _line(catalogue: Catalogue, key: str) -> int:
+    """The line of the deepest part of a dotted key that exists in the file."""
+    node: object = catalogue.data
+    line = 1
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            break
+        line = node.line_of(part) if hasattr(node, "line_of") else line
+        node = node[part]
+    return line

@@ -1,0 +1,80 @@
+"""Settings, read once from the environment and handed to whatever needs them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting has a value the helpline cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///helpline.db"
+    public_base_url: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base_url: str | None = None
+    validate_signatures: bool = True
+    voice: str = "Polly.Amy"
+    language: str = "en-GB"
+    councils: list[str] = field(default_factory=list)
+    flows_dir: Path = PROJECT / "flows"
+    prompts_dir: Path = PROJECT / "prompts"
+    directory_dir: Path = PROJECT / "directory"
+    timezone: str = "Europe/London"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        get = lambda name: env.get(name) or None  # noqa: E731 - empty means unset
+        defaults = cls()
+        return cls(
+            database_url=_database_url(get("DATABASE_URL") or defaults.database_url),
+            public_base_url=(get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+            twilio_from_number=get("TWILIO_FROM_NUMBER"),
+            twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
+            twilio_api_base_url=get("TWILIO_API_BASE_URL"),
+            validate_signatures=_flag("HELPLINE_VALIDATE_SIGNATURES", get("HELPLINE_VALIDATE_SIGNATURES"), True),
+            voice=get("HELPLINE_VOICE") or defaults.voice,
+            language=get("HELPLINE_LANGUAGE") or defaults.language,
+            councils=[c.strip() for c in (get("HELPLINE_COUNCILS") or "").split(",") if c.strip()],
+            flows_dir=Path(get("HELPLINE_FLOWS_DIR") or defaults.flows_dir),
+            prompts_dir=Path(get("HELPLINE_PROMPTS_DIR") or defaults.prompts_dir),
+            directory_dir=Path(get("HELPLINE_DIRECTORY_DIR") or defaults.directory_dir),
+            timezone=get("HELPLINE_TIMEZONE") or defaults.timezone,
+        )
+
+
+def _flag(name: str, value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={value!r}: use 1 or 0")
+
+
+def _database_url(url: str) -> str:
+    """Accept the URLs hosting platforms hand out, and use the async drivers."""
+    for prefix, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+    ):
+        if url.startswith(prefix):
+            return driver + url[len(prefix):]
+    if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql+psycopg://")):
+        raise ConfigError(f"DATABASE_URL={url!r}: use a sqlite:/// or postgresql:// URL")
+    return url

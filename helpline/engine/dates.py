@@ -1,0 +1,174 @@
+"""Reading a date the caller gives us, by SMS text or on the phone keypad.
+
+Callers tell us when something happened (a decision letter, a refusal) so we
+can work out deadlines. A wrong date silently gives a wrong deadline, so this
+module prefers saying "I couldn't read that" over guessing: every part of the
+date must be present, numeric dates are strictly UK day-first, and dates that
+cannot be right for a recent event (in the future, or over a year ago) are
+reported so the flow can ask again with the right prompt.
+
+Pure functions: no I/O and no clock reads; ``today`` is always passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Final, Literal
+
+from dateutil import parser as du_parser
+from dateutil.relativedelta import relativedelta
+
+__all__ = [
+    "DateProblem",
+    "DateReading",
+    "read_keypad_date",
+    "read_text_date",
+]
+
+DateProblem = Literal["unreadable", "impossible", "future", "too_old"]
+"""Why a date was refused. The values are prompt keys; do not rename them."""
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """The outcome of reading a date: exactly one of ``value``/``problem`` is set.
+
+    A result object rather than an exception because every problem is an
+    ordinary, expected answer from a caller that the flow re-prompts for.
+    """
+
+    value: date | None
+    problem: DateProblem | None
+
+
+# Numeric day/month/year, e.g. 3/3/27, 03.03.2027, 3-3-27, "3 3 27".
+# Separators may be mixed; the year must be 2 or 4 digits.
+_NUMERIC_DMY: Final = re.compile(
+    r"(\d{1,2})\s*[./\-\s]\s*(\d{1,2})\s*[./\-\s]\s*(\d{2}|\d{4})", re.ASCII
+)
+# ISO year-first, e.g. 2027-03-03 (also with / or . separators).
+_NUMERIC_YMD: Final = re.compile(r"(\d{4})\s*[./\-]\s*(\d{1,2})\s*[./\-]\s*(\d{1,2})", re.ASCII)
+# Compact DDMMYYYY, the same shape we ask keypad callers for.
+_COMPACT_DMY: Final = re.compile(r"(\d{2})(\d{2})(\d{4})", re.ASCII)
+# Text made only of digits and separators: never handed to dateutil, because
+# dateutil would quietly swap day and month (12/13/2027) or accept odd shapes.
+_NUMERIC_ONLY: Final = re.compile(r"[\d\s./\-]+", re.ASCII)
+
+# Two defaults that differ in day, month and year (days <= 28 so dateutil
+# never has to clamp). If parsing with each gives different answers, the text
+# left some part of the date out and dateutil filled it from the default.
+_DEFAULT_A: Final = datetime(2001, 1, 1)
+_DEFAULT_B: Final = datetime(2002, 2, 2)
+
+
+class _UkParserInfo(du_parser.parserinfo):
+    """dateutil settings for UK callers: day-first, two-digit years are 20YY.
+
+    dateutil's own two-digit-year rule depends on the current clock year;
+    pinning it to 20YY keeps the result deterministic and matches how callers
+    write recent dates ("3/3/27").
+    """
+
+    def __init__(self) -> None:
+        super().__init__(dayfirst=True, yearfirst=False)
+
+    def convertyear(self, year: int, century_specified: bool = False) -> int:
+        if year < 100 and not century_specified:
+            return 2000 + year
+        return year
+
+
+def _full_year(year_text: str) -> int:
+    """Two-digit years mean 20YY: callers report recent events."""
+    year = int(year_text)
+    return 2000 + year if len(year_text) == 2 else year
+
+
+def _build(year: int, month: int, day: int) -> date | None:
+    """A date from numeric parts, or None when no such day exists."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _check_range(value: date, today: date) -> DateReading:
+    """Refuse dates that cannot be a recent past event.
+
+    The window is inclusive at both ends: today, and the same calendar date one
+    year ago (relativedelta clamps 29 Feb to 28 Feb in non-leap years).
+    """
+    if value > today:
+        return DateReading(None, "future")
+    if value < today - relativedelta(years=1):
+        return DateReading(None, "too_old")
+    return DateReading(value, None)
+
+
+def _from_parts(year: int, month: int, day: int, today: date) -> DateReading:
+    value = _build(year, month, day)
+    if value is None:
+        return DateReading(None, "impossible")
+    return _check_range(value, today)
+
+
+def _read_numeric(text: str, today: date) -> DateReading:
+    """Digits-and-separators text: strict day-first, never month/day swapping."""
+    if m := _NUMERIC_YMD.fullmatch(text):
+        return _from_parts(int(m[1]), int(m[2]), int(m[3]), today)
+    if m := _NUMERIC_DMY.fullmatch(text):
+        return _from_parts(_full_year(m[3]), int(m[2]), int(m[1]), today)
+    if m := _COMPACT_DMY.fullmatch(text):
+        return _from_parts(int(m[3]), int(m[2]), int(m[1]), today)
+    return DateReading(None, "unreadable")
+
+
+def _parse_words(text: str, default: datetime) -> datetime:
+    return du_parser.parse(text, parserinfo=_UkParserInfo(), default=default, ignoretz=True)
+
+
+def _read_with_month_name(text: str, today: date) -> DateReading:
+    """Dates with a month name ("3rd March 2027", "March 3 2027") via dateutil."""
+    try:
+        first = _parse_words(text, _DEFAULT_A)
+        second = _parse_words(text, _DEFAULT_B)
+    except (ValueError, OverflowError) as exc:
+        # dateutil's ParserError is a ValueError; this message means the text
+        # was a date shape with a day the month doesn't have ("31 February").
+        if "out of range" in str(exc):
+            return DateReading(None, "impossible")
+        return DateReading(None, "unreadable")
+    if first != second:
+        # Some of day/month/year came from the defaults, not the caller.
+        return DateReading(None, "unreadable")
+    return _check_range(first.date(), today)
+
+
+def read_text_date(text: str, today: date) -> DateReading:
+    """Read a date typed in an SMS, the UK day-first way.
+
+    Accepts numeric forms (03/03/27, 3.3.2027, 3-3-27, 2027-03-03, 03032027)
+    and month-name forms (3 March 2027, 3rd Mar 27, March 3 2027). Day, month
+    and year must all be given, because a guessed part would give a wrong
+    deadline. Anything else, including extra words, is "unreadable".
+    """
+    cleaned = " ".join(text.split()).strip(" ,.")
+    if not cleaned:
+        return DateReading(None, "unreadable")
+    if _NUMERIC_ONLY.fullmatch(cleaned):
+        return _read_numeric(cleaned, today)
+    return _read_with_month_name(cleaned, today)
+
+
+def read_keypad_date(digits: str, today: date) -> DateReading:
+    """Read a date keyed as exactly eight digits, DDMMYYYY.
+
+    The phone prompt asks for this one shape so there is nothing to guess;
+    any other length or character is "unreadable".
+    """
+    m = _COMPACT_DMY.fullmatch(digits)
+    if m is None:
+        return DateReading(None, "unreadable")
+    return _from_parts(int(m[3]), int(m[2]), int(m[1]), today)

@@ -1,0 +1,77 @@
+"""Everything a running helpline needs, built once from the settings at start-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from helpline.channels.words import Words
+from helpline.checker import CheckFailed, check
+from helpline.config import Settings
+from helpline.directory import load_directory
+from helpline.engine.engine import Engine
+from helpline.flow import load_flow
+from helpline.outbox.dispatch import Dispatcher
+from helpline.outbox.senders import make_sender
+from helpline.prompts import load_catalogues
+from helpline.storage.database import make_engine, make_sessions
+from helpline.turns import TurnRunner
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Helpline:
+    settings: Settings
+    engine: Engine
+    words: Words
+    database: AsyncEngine
+    turns: TurnRunner
+    dispatcher: Dispatcher
+    clock: Clock
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Helpline:
+    """Load and check the flow and prompts, then wire the parts together.
+
+    Refuses to build (CheckFailed) if the flow or prompts have a problem, so a
+    broken edit never reaches a caller.
+    """
+    flow = load_flow(settings.flows_dir / "helpline.yaml")
+    catalogues = load_catalogues(settings.prompts_dir)
+    directory = load_directory(settings.directory_dir)
+    problems = check(flow, catalogues)
+    if problems:
+        raise CheckFailed(problems)
+    if settings.language not in catalogues:
+        raise CheckFailed([f"HELPLINE_LANGUAGE={settings.language}: no prompts/{settings.language}.yaml"])
+    catalogue = catalogues[settings.language]
+    councils = directory.serving(settings.councils)
+    engine = Engine(flow, catalogue, directory, councils)
+    words = Words(flow, catalogue, directory, councils)
+    database = make_engine(settings.database_url)
+    sessions = make_sessions(database)
+    sender = make_sender(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.twilio_from_number,
+        settings.twilio_messaging_service_sid,
+        settings.twilio_api_base_url,
+    )
+    zone = ZoneInfo(settings.timezone)
+    return Helpline(
+        settings=settings,
+        engine=engine,
+        words=words,
+        database=database,
+        turns=TurnRunner(sessions, engine, words),
+        dispatcher=Dispatcher(sessions, sender),
+        clock=clock or (lambda: datetime.now(zone)),
+    )

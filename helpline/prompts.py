@@ -1,0 +1,76 @@
+"""Every word the caller reads or hears: prompts/<language>.yaml, per channel.
+
+An entry is one text for both channels or a {sms, voice} pair. Lookups take a
+dotted path ("messages.welcome"); a missing entry is a checker error, so at run
+time `text()` can trust the catalogue it was given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from helpline import yamlfile
+
+CHANNELS = ("sms", "voice")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    language: str
+    voice_language: str
+    path: Path
+    data: dict[str, Any]
+
+    def entry(self, key: str) -> Any:
+        """The raw entry at a dotted path, or None."""
+        node: Any = self.data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def text(self, key: str, channel: str) -> str | None:
+        """The words for one channel, or None where this entry has none for it."""
+        entry = self.entry(key)
+        if isinstance(entry, dict):
+            entry = entry.get(channel)
+        return entry if isinstance(entry, str) else None
+
+    def render(self, prompt: str, channel: str, /, **values: object) -> str:
+        """The words with their {names} filled in; dates written as this language writes them."""
+        template = self.text(prompt, channel)
+        if template is None:
+            raise KeyError(f"{self.path}: no {channel} text for {prompt}")
+        return template.format(**{k: self.format_value(v, channel) for k, v in values.items()})
+
+    def words(self, key: str) -> list[str]:
+        """Lower-case words and phrases a caller may text for an option or command."""
+        entry = self.entry(key)
+        if isinstance(entry, dict):
+            entry = entry.get("words", entry.get("sms"))
+        if isinstance(entry, str):
+            return [entry.lower()]
+        return [str(word).lower() for word in entry or ()]
+
+    def format_value(self, value: object, channel: str) -> str:
+        if isinstance(value, date):
+            return value.strftime(self.data["dates"][channel])
+        return str(value)
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    data = yamlfile.load(path)
+    if not isinstance(data, dict):
+        raise yamlfile.YamlError(f"{path}:1: a prompts file is a mapping of names to words")
+    language = str(data.get("language", path.stem))
+    return Catalogue(language, str(data.get("voice_language", language)), path, data)
+
+
+def load_catalogues(directory: Path) -> dict[str, Catalogue]:
+    """Every language in the prompts folder, by its code."""
+    catalogues = [load_catalogue(path) for path in sorted(directory.glob("*.yaml"))]
+    return {catalogue.language: catalogue for catalogue in catalogues}

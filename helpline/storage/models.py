@@ -1,0 +1,79 @@
+"""The tables: callers and their place in the flow, webhook receipts, callbacks, outbox.
+
+Only what the flow needs is stored: the caller's number (to text them), their
+answers (to work out the route and dates), nothing about the child.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Column, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _timestamp(**kwargs: object) -> object:
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, **kwargs))
+
+
+class Caller(SQLModel, table=True):
+    __tablename__ = "callers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, index=True)  # E.164, or "hidden:<CallSid>"
+    language: str = "en-GB"
+    state: str | None = None
+    answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    history: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reprompts: int = 0
+    turns: int = 0
+    opted_out: bool = False
+    version: int = 0  # optimistic lock: a turn saves only if nobody saved in between
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class WebhookReceipt(SQLModel, table=True):
+    """A processed webhook and the reply it got, so a retry gets the same reply."""
+
+    __tablename__ = "webhook_receipts"
+
+    key: str = Field(primary_key=True)  # MessageSid, or CallSid:turn
+    caller_id: int = Field(index=True)
+    media_type: str
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _timestamp()
+
+
+class CallbackRequest(SQLModel, table=True):
+    __tablename__ = "callback_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    caller_id: int = Field(index=True)
+    channel: str
+    question: str | None = None
+    created_at: datetime = _timestamp()
+    handled_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An SMS to send. Written in the same transaction as the turn that caused it."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    caller_id: int = Field(index=True)
+    to: str
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str = "reply"
+    status: str = Field(default="pending", index=True)  # pending, sent, failed, cancelled
+    due_at: datetime = _timestamp()
+    attempts: int = 0
+    sid: str | None = None
+    error_code: int | None = None
+    created_at: datetime = _timestamp()
+    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

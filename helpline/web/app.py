@@ -1,0 +1,105 @@
+"""The ASGI app: Twilio's SMS and voice webhooks, and a health check."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from helpline.channels import sms, voice
+from helpline.engine.intents import ARRIVE, Intent
+from helpline.helpline import Helpline
+from helpline.phone import normalise_number
+from helpline.storage.database import create_tables
+from helpline.turns import HIDDEN_PREFIX, Reply
+from helpline.web.signatures import is_signed
+
+log = logging.getLogger(__name__)
+
+XML = "application/xml"
+VOICE_ANSWER_PATH = "/twilio/voice/answer"
+
+
+def create_app(helpline: Helpline, create_schema: bool = True) -> Starlette:
+    """The web app for one helpline. `create_schema` makes the tables on start-up
+    (the embedded SQLite default); production runs migrations instead."""
+    settings = helpline.settings
+    if not settings.validate_signatures:
+        log.warning("HELPLINE_VALIDATE_SIGNATURES=0: webhooks are NOT checked to come from Twilio")
+    elif not settings.twilio_auth_token:
+        log.error("TWILIO_AUTH_TOKEN is not set: every webhook will be refused (403)")
+
+    async def signed_form(request: Request) -> dict[str, str] | None:
+        form = await request.form()
+        if settings.validate_signatures and not (
+            settings.twilio_auth_token
+            and is_signed(request, form, settings.twilio_auth_token, settings.public_base_url)
+        ):
+            log.warning("refused %s: missing or wrong X-Twilio-Signature", request.url.path)
+            return None
+        return {key: str(value) for key, value in form.items()}
+
+    def respond(reply: Reply) -> Response:
+        task = BackgroundTask(helpline.dispatcher.send_due) if reply.texts_queued else None
+        return Response(reply.body, media_type=reply.media_type, background=task)
+
+    async def sms_webhook(request: Request) -> Response:
+        form = await signed_form(request)
+        if form is None:
+            return PlainTextResponse("Forbidden", status_code=403)
+        number = normalise_number(form.get("From", ""))
+        key = form.get("MessageSid") or form.get("SmsSid")
+        if number is None or not key:
+            log.warning("SMS without a usable From or MessageSid: ignored")
+            return Response(sms.render_nothing(), media_type=XML)
+        intent = sms.read(form.get("Body", ""), helpline.words.catalogue)
+        render = lambda turn, _turns: sms.render(turn, helpline.words)  # noqa: E731
+        return respond(await helpline.turns.run(key, number, intent, helpline.clock().date(), render, XML))
+
+    async def voice_webhook(request: Request) -> Response:
+        form = await signed_form(request)
+        if form is None:
+            return PlainTextResponse("Forbidden", status_code=403)
+        call_sid = form.get("CallSid", "")
+        if not call_sid:
+            return PlainTextResponse("CallSid is required", status_code=400)
+        number = normalise_number(form.get("From", "")) or f"{HIDDEN_PREFIX}{call_sid}"
+        if request.url.path == VOICE_ANSWER_PATH:
+            step = request.query_params.get("turn", "")
+            intent = voice.read(form.get("Digits", ""), helpline.engine.flow.keys)
+        else:
+            step = "arrive"
+            intent = Intent("voice", command=ARRIVE)
+
+        def render(turn, turns: int) -> str:  # type: ignore[no-untyped-def]
+            action = f"{VOICE_ANSWER_PATH}?turn={turns}"
+            return voice.render(turn, helpline.words, action, settings.voice)
+
+        key = f"{call_sid}:{step}"
+        return respond(await helpline.turns.run(key, number, intent, helpline.clock().date(), render, XML))
+
+    async def healthz(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if create_schema:
+            await create_tables(helpline.database)
+        yield
+        await helpline.database.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/twilio/sms", sms_webhook, methods=["POST"]),
+            Route("/twilio/voice", voice_webhook, methods=["POST"]),
+            Route(VOICE_ANSWER_PATH, voice_webhook, methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )

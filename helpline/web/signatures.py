@@ -1,0 +1,27 @@
+"""Is this request really from Twilio? `X-Twilio-Signature` over the public URL.
+
+Behind a TLS-terminating proxy the URL the app sees (http://internal:8000/...)
+is not the one Twilio signed (https://helpline.example/...), so the public base
+URL, when configured, replaces scheme and host.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from twilio.request_validator import RequestValidator
+
+
+def public_url(request: Request, public_base_url: str | None) -> str:
+    if not public_base_url:
+        return str(request.url)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{public_base_url}{request.url.path}{query}"
+
+
+def is_signed(request: Request, form: FormData, auth_token: str, public_base_url: str | None) -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(auth_token)
+    return validator.validate(public_url(request, public_base_url), dict(form), signature)
