@@ -7,13 +7,14 @@ by the tests. Each problem names the file and line to fix.
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 from collections.abc import Iterator
 from datetime import date, timedelta
 
 from helpline import gsm7
 from helpline.flow import COMMANDS, HELP, KEY_COMMANDS, KINDS, Flow, Question
 from helpline.prompts import Catalogue
-from helpline.rules.routes import Advice, Capacity, Dispute, Situation, advise
+from helpline.rules.routes import Capacity, Dispute, Situation, advise
 
 # Segment budgets the README states: a question (with any line before it) and
 # the summary. A GSM-7 segment is 160 characters alone, 153 when concatenated.
@@ -34,11 +35,12 @@ MESSAGES: dict[str, tuple[str, ...]] = {
     "messages.stopped": ("sms", "voice"),
     "messages.restarted_messages": ("sms",),
     "messages.goodbye_no_answer": ("voice",),
-    "messages.goodbye_no_answer_hidden": ("voice",),
+    "messages.goodbye_no_answer_no_text": ("voice",),
     "messages.continue_by_text": ("sms",),
     "messages.council_by_text": ("voice",),
     "messages.summary_by_text": ("voice",),
     "messages.summary_hidden_number": ("voice",),
+    "messages.summary_no_texts": ("voice",),
     "messages.done": ("sms",),
     **{f"messages.date_problem.{p}": ("sms", "voice") for p in
        ("unreadable", "impossible", "future", "too_old", "before_decision")},
@@ -210,34 +212,35 @@ def _check_prompts(flow: Flow, catalogue: Catalogue) -> list[str]:
     return problems
 
 
-def _all_advice() -> Iterator[tuple[Advice, date]]:
-    """Every answer the rules can give, so every route, step and note is checked."""
+@lru_cache(maxsize=1)
+def _advice_shapes() -> frozenset[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """Every (route, step prompts, notes) the rules can give, from every answer
+    the flow can save: so every route, step and note is known to have words.
+    Computed once: the rules are code, not data."""
     today = SAMPLE_DATE
-    decided = [None, today - timedelta(days=20), today - timedelta(days=200)]
+    shapes = set()
     for capacity, dispute, decision, contacted, certificate, wants in itertools.product(
-        Capacity, [None, *Dispute], decided, [None, True, False], [None, True, False], [None, True, False]
+        Capacity, [None, *Dispute], [None, today - timedelta(days=20)], *[[None, True, False]] * 3
     ):
-        cert_date = decision if (certificate and decision) else None
-        yield advise(Situation(capacity, today, dispute, decision, contacted, certificate, cert_date, wants)), today
+        for cert_date in {None, decision if certificate else None}:
+            advice = advise(Situation(capacity, today, dispute, decision, contacted, certificate, cert_date, wants))
+            steps = tuple(f"summary.steps.{s.key}.{'dated' if s.due else 'undated'}" for s in advice.steps)
+            shapes.add((f"summary.routes.{advice.route}", steps, advice.notes))
+    return frozenset(shapes)
 
 
 def _check_summaries(catalogue: Catalogue) -> list[str]:
     problems: set[str] = set()
     path = catalogue.path
-    for advice, _today in _all_advice():
-        for key in [f"summary.routes.{advice.route}"]:
-            for channel in ("sms", "voice"):
-                if catalogue.text(key, channel) is None:
-                    problems.add(f"{path}:{_line(catalogue, key)}: missing {channel} text for {key}")
-        for step in advice.steps:
-            key = f"summary.steps.{step.key}.{'dated' if step.due else 'undated'}"
+    for route, steps, notes in _advice_shapes():
+        for key in (route, *steps):
             for channel in ("sms", "voice"):
                 text = catalogue.text(key, channel)
                 if text is None:
                     problems.add(f"{path}:{_line(catalogue, key)}: missing {channel} text for {key}")
-                elif step.due and "{due}" not in text:
+                elif key.endswith(".dated") and "{due}" not in text:
                     problems.add(f"{path}:{_line(catalogue, key)}: {key} must state the date: {{due}}")
-        for note in advice.notes:
+        for note in notes:
             if catalogue.text(f"summary.notes.{note}", "sms") is None:
                 problems.add(f"{path}:{_line(catalogue, 'summary.notes')}: missing sms text for summary.notes.{note}")
     return sorted(problems)

@@ -19,3 +19,8 @@ class Conversation:
     reprompts: int = 0
     opted_out: bool = False
     can_text: bool = True
+
+    @property
+    def textable(self) -> bool:
+        """We may text this caller: we know their number and they have not said STOP."""
+        return self.can_text and not self.opted_out

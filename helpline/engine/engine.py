@@ -74,6 +74,7 @@ class Engine:
             conv.state = self.flow.start
             turn.lines.append(Line("messages.restarted"))
         elif command == i.STOP:
+            self._leave_help(conv)
             conv.opted_out = True
             turn.lines.append(Line("messages.stopped"))
             turn.effects.append(OptOut())
@@ -91,9 +92,13 @@ class Engine:
         else:
             turn.lines.append(Line("messages.first_question"))
 
-    def _adviser(self, conv: Conversation, turn: Turn) -> None:
+    def _leave_help(self, conv: Conversation) -> None:
+        """Back to the question the caller asked for help on."""
         if conv.state == HELP:
-            self._back(conv, turn)
+            conv.state = conv.history.pop() if conv.history else self.flow.start
+
+    def _adviser(self, conv: Conversation, turn: Turn) -> None:
+        self._leave_help(conv)
         if conv.can_text:
             turn.lines.append(Line("messages.adviser_requested"))
             turn.effects.append(RequestCallback(conv.state))
@@ -135,8 +140,8 @@ class Engine:
 
     def _goodbye_by_text(self, conv: Conversation, turn: Turn) -> Turn:
         turn.hangup = True
-        if not conv.can_text:
-            turn.lines.append(Line("messages.goodbye_no_answer_hidden"))
+        if not conv.textable:
+            turn.lines.append(Line("messages.goodbye_no_answer_no_text"))
             return turn
         turn.lines.append(Line("messages.goodbye_no_answer"))
         text = Turn("sms", [Line("messages.continue_by_text")], ask=conv.state)
@@ -159,18 +164,19 @@ class Engine:
         turn.summary = Summary(advise(situation(conv.answers, today)), conv.answers.get("council"), today)
         if turn.channel == "voice":
             turn.hangup = True
-            if conv.can_text:
+            if conv.textable:
                 turn.lines.append(Line("messages.summary_by_text"))
                 turn.effects.append(TextCaller(Turn("sms", summary=turn.summary)))
             else:
-                turn.lines.insert(0, Line("messages.summary_hidden_number"))
+                reason = "summary_hidden_number" if not conv.can_text else "summary_no_texts"
+                turn.lines.insert(0, Line(f"messages.{reason}"))
         return turn
 
     def _voice_councils_fit(self) -> bool:
         return 0 < len(self.voice_councils) <= MAX_VOICE_COUNCILS
 
     def _council_by_text(self, conv: Conversation, turn: Turn) -> Turn:
-        if not conv.can_text:
+        if not conv.textable:
             turn.ask = conv.state  # no number to text: the voice menu is all there is
             return turn
         turn.lines.append(Line("messages.council_by_text"))

@@ -19,6 +19,7 @@ def make_engine(url: str) -> AsyncEngine:
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across a crash of the app
             cursor.close()
 
         return engine
