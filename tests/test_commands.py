@@ -242,7 +242,7 @@ async def test_voice_stop_from_the_help_menu_means_no_more_texts(phone: Phone, f
     assert "What is the disagreement about?" in await phone.call()
     await phone.press("8")
     heard = await phone.press("1")
-    assert "You asked us not to text you, so please write these dates down." in heard
+    assert "You asked us not to text you, so we have not sent this summary." in heard
     assert "Your route is to talk" in heard or "SENDIASS" in heard
     assert phone.hung_up and fake_twilio.messages == []
     assert "You will get messages from the helpline again." in await phone.text("START")

@@ -169,7 +169,7 @@ class Engine:
                 turn.effects.append(TextCaller(Turn("sms", summary=turn.summary)))
             else:
                 reason = "summary_hidden_number" if not conv.can_text else "summary_no_texts"
-                turn.lines.insert(0, Line(f"messages.{reason}"))
+                turn.lines.append(Line(f"messages.{reason}"))
         return turn
 
     def _voice_councils_fit(self) -> bool:

@@ -1,0 +1,235 @@
+"""The webhooks as Twilio meets them: signatures, retries, concurrency, and one
+conversation carried across SMS and voice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import xml.etree.ElementTree as ET
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from helpline.config import Settings
+from helpline.helpline import build
+from helpline.storage.database import create_tables
+from helpline.storage.models import Caller, WebhookReceipt
+from helpline.web.app import create_app
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC, Phone, post_signed, sid
+
+
+def _sms_form(body: str, message_sid: str | None = None, number: str = CALLER) -> dict[str, str]:
+    return {"MessageSid": message_sid or sid("SM"), "AccountSid": ACCOUNT_SID, "From": number,
+            "To": HELPLINE_NUMBER, "Body": body}
+
+
+async def _count(helpline, model) -> int:
+    async with helpline.turns.sessions() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def test_healthz(http: httpx.AsyncClient) -> None:
+    response = await http.get("/healthz")
+    assert response.status_code == 200 and response.text == "ok"
+
+
+@pytest.mark.parametrize(
+    "path, how",
+    [
+        ("/twilio/sms", "missing"),
+        ("/twilio/sms", "wrong-token"),
+        ("/twilio/sms", "wrong-url"),
+        ("/twilio/sms", "tampered-body"),
+        ("/twilio/voice", "missing"),
+        ("/twilio/voice", "wrong-token"),
+        ("/twilio/voice/answer?turn=1", "wrong-url"),
+    ],
+)
+async def test_unsigned_or_badly_signed_webhooks_get_403_and_change_nothing(http, helpline, path: str, how: str) -> None:
+    form = _sms_form("1") | {"CallSid": sid("CA"), "Digits": "1"}
+    if how == "missing":
+        response = await http.post(path, data=form)
+    elif how == "wrong-token":
+        response = await post_signed(http, path, form, token="not-the-token")
+    elif how == "wrong-url":
+        response = await post_signed(http, path, form, signed_url="https://attacker.example" + path)
+    else:
+        from twilio.request_validator import RequestValidator
+
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC + path, form)
+        response = await http.post(path, data=form | {"Body": "STOP"}, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert await _count(helpline, Caller) == 0
+    assert await _count(helpline, WebhookReceipt) == 0
+
+
+async def test_signature_over_the_request_url_when_no_public_base_url(settings, clock) -> None:
+    local = Settings(**{**settings.__dict__, "public_base_url": None})
+    helpline = build(local, clock=lambda: clock[0])
+    await create_tables(helpline.database)
+    transport = httpx.ASGITransport(app=create_app(helpline, create_schema=False))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        form = _sms_form("hi")
+        ok = await post_signed(http, "/twilio/sms", form, signed_url="http://testserver/twilio/sms")
+        refused = await post_signed(http, "/twilio/sms", _sms_form("hi"))  # signed for PUBLIC
+    await helpline.database.dispose()
+    assert ok.status_code == 200 and "Who are you?" in ok.text
+    assert refused.status_code == 403
+
+
+async def test_validation_can_be_turned_off_only_explicitly_and_warns(settings, clock, caplog) -> None:
+    with pytest.raises(ValueError, match="HELPLINE_VALIDATE_SIGNATURES"):
+        Settings.from_env({"HELPLINE_VALIDATE_SIGNATURES": "maybe"})
+    off = Settings(**{**settings.__dict__, "validate_signatures": False})
+    helpline = build(off, clock=lambda: clock[0])
+    await create_tables(helpline.database)
+    with caplog.at_level(logging.WARNING):
+        app = create_app(helpline, create_schema=False)
+    assert "NOT checked" in caplog.text
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as http:
+        response = await http.post("/twilio/sms", data=_sms_form("hi"))
+    await helpline.database.dispose()
+    assert response.status_code == 200
+
+
+async def test_no_auth_token_refuses_every_webhook(settings, clock) -> None:
+    tokenless = Settings(**{**settings.__dict__, "twilio_auth_token": None})
+    helpline = build(tokenless, clock=lambda: clock[0])
+    await create_tables(helpline.database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(helpline, create_schema=False)),
+                                 base_url="http://x") as http:
+        response = await post_signed(http, "/twilio/sms", _sms_form("hi"))
+    await helpline.database.dispose()
+    assert response.status_code == 403
+
+
+async def test_a_retried_sms_gets_the_same_reply_and_does_not_advance(http, helpline, phone: Phone) -> None:
+    await phone.text("hi")
+    message_sid = sid("SM")
+    first = await phone.text("1", message_sid=message_sid)
+    again = await phone.text("1", message_sid=message_sid)
+    assert first == again and "What is the disagreement about?" in first
+    async with helpline.turns.sessions() as session:
+        caller = (await session.execute(select(Caller))).scalar_one()
+    assert caller.state == "dispute" and caller.history == ["capacity"]
+
+
+async def test_a_retried_gather_gets_the_same_twiml_and_does_not_advance(phone: Phone, helpline) -> None:
+    await phone.call()
+    action = phone.action
+    first = await phone.press("1")
+    first_twiml = phone.last_twiml
+    phone.action = action
+    await phone.press("1")
+    assert phone.last_twiml == first_twiml and "What is the disagreement about?" in first
+    async with helpline.turns.sessions() as session:
+        caller = (await session.execute(select(Caller))).scalar_one()
+    assert caller.state == "dispute"
+
+
+async def test_two_messages_at_once_from_one_caller_both_count(http, helpline, phone: Phone) -> None:
+    await phone.text("hi")
+    await phone.text("1")
+    await phone.text("2")  # now asked the decision date
+    for _ in range(5):
+        await phone.text("back")  # back to the start: answers are cleared by RESTART below
+        await phone.text("restart")
+        await phone.text("1")
+        replies = await asyncio.gather(phone.text("2"), phone.text("3 October 2026"))
+        async with helpline.turns.sessions() as session:
+            caller = (await session.execute(select(Caller))).scalar_one()
+        # Whichever came first, neither answer was lost: either both were
+        # applied in order, or the date came first (re-prompted) and then "2".
+        if "Have you already contacted" in replies[1]:
+            assert caller.answers["decision_date"] == "2026-10-03" and caller.state == "contacted_adviser"
+        else:
+            assert caller.answers["dispute"] == "assessment_refused" and caller.state == "decision_date"
+        assert caller.turns == await _count(helpline, WebhookReceipt)
+
+
+async def test_many_concurrent_callers(http, helpline) -> None:
+    phones = [Phone(http, number=f"+4477009001{n:02d}") for n in range(20)]
+    await asyncio.gather(*(p.text("hi") for p in phones))
+    replies = await asyncio.gather(*(p.text("1") for p in phones))
+    assert all("What is the disagreement about?" in r for r in replies)
+    assert await _count(helpline, Caller) == 20
+
+
+async def test_hang_up_mid_call_then_carry_on_by_sms(phone: Phone, fake_twilio) -> None:
+    await phone.call()
+    await phone.press("1")
+    await phone.press("2")  # asked for the decision date; the caller hangs up
+    reply = await phone.text("Hello again")
+    assert "Please text the date like this" in reply or "What date is on the council's decision letter?" in reply
+    reply = await phone.text("3 October 2026")
+    assert "Have you already contacted the council's mediation adviser?" in reply
+    for answer in ("no", "yes"):
+        await phone.text(answer)
+    assert "Contact the council's mediation adviser by Thu 3 Dec 2026." in await phone.text("manchester")
+
+
+async def test_start_by_sms_then_carry_on_by_phone(phone: Phone, fake_twilio) -> None:
+    await phone.text("hi")
+    await phone.text("young person")
+    await phone.text("placement")
+    heard = await phone.call()
+    assert heard.startswith("Welcome back. Let's carry on where you left off.")
+    assert "What date is on the council's decision letter?" in heard
+    await phone.press("03102026")
+    heard = await phone.press("2")
+    assert "by Thursday 3 December 2026" in heard
+    [texted] = fake_twilio.messages
+    assert "You can ask a parent or advocate to help you." in texted["body"]
+
+
+async def test_numbers_written_differently_are_one_caller(phone: Phone) -> None:
+    await phone.text("hi")
+    await phone.text("1")
+    phone.number = "07700 900123"
+    assert "What date is on the council's decision letter?" in await phone.text("2")
+
+
+async def test_a_hidden_number_can_use_the_phone_but_gets_no_texts(phone: Phone, fake_twilio) -> None:
+    phone.number = "anonymous"
+    await phone.call()
+    await phone.press("1")
+    await phone.press("8")
+    heard = await phone.press("1")
+    assert heard.startswith("The best next step is to talk to your local information and advice service")
+    assert heard.endswith("Your number is hidden, so we cannot text you this summary. Call again to hear it, or text this number to get it by text. Goodbye.")
+    assert phone.hung_up and fake_twilio.messages == []
+
+
+async def test_too_many_councils_for_the_keypad_continue_by_sms(settings, clock, fake_twilio) -> None:
+    everywhere = Settings(**{**settings.__dict__, "councils": []})  # the whole directory: more than 8
+    helpline = build(everywhere, clock=lambda: clock[0])
+    await create_tables(helpline.database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(helpline, create_schema=False)),
+                                 base_url="http://internal") as http:
+        phone = Phone(http)
+        await phone.call()
+        heard = await phone.press("4")
+        assert "We will text you now to ask which council it is." in heard and phone.hung_up
+        [texted] = fake_twilio.messages
+        assert "Which council is it? Text its name" in texted["body"]
+        assert "Schools cannot use mediation or appeal." in await phone.text("Leeds")
+    await helpline.database.dispose()
+
+
+async def test_sms_without_a_usable_number_is_acknowledged_not_answered(http, helpline) -> None:
+    response = await post_signed(http, "/twilio/sms", _sms_form("hi", number="CHARITY"))
+    assert response.status_code == 200
+    assert ET.fromstring(response.text).find("Message") is None
+    assert await _count(helpline, Caller) == 0
+
+
+def test_the_shared_machine_keeps_no_conversations(helpline) -> None:
+    from datetime import date
+
+    from helpline.engine.conversation import Conversation
+    from helpline.engine.intents import Intent
+
+    for text in ("hi", "1", "2", "3 October 2026"):
+        helpline.engine.step(Conversation(state="capacity"), Intent("sms", text=text), date(2026, 11, 28))
+    assert helpline.engine.machine.machine.models == []
