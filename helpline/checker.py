@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from helpline import gsm7
 from helpline.flow import COMMANDS, HELP, KEY_COMMANDS, KINDS, Flow, Question
-from helpline.prompts import Catalogue
+from helpline.prompts import CHANNELS, Catalogue
 from helpline.rules.routes import Capacity, Dispute, Situation, advise
 
 # Segment budgets the README states: a question (with any line before it) and
@@ -60,6 +60,7 @@ CONTACT_VALUES: dict[str, dict[str, object]] = {
 }
 COMMAND_WORDS = ("help", "back", "repeat", "restart", "stop", "start", "adviser")
 SAMPLE_DATE = date(2027, 9, 30)  # a Thursday in September: a long written date
+OTHER_DATE = date(2026, 1, 2)  # differs from SAMPLE_DATE in every part, so any date code tells them apart
 
 
 class CheckFailed(Exception):
@@ -70,10 +71,17 @@ class CheckFailed(Exception):
 
 def check(flow: Flow, catalogues: dict[str, Catalogue]) -> list[str]:
     """Every problem in the flow and in each language's prompts; empty when sound."""
-    problems = list(_check_flow(flow))
+    problems = [flow.unreadable] if flow.unreadable else list(_check_flow(flow))
     if not catalogues:
         problems.append("prompts: no language files (prompts/<language>.yaml)")
-    for catalogue in catalogues.values():
+    for code, catalogue in catalogues.items():
+        if catalogue.unreadable:
+            problems.append(catalogue.unreadable)
+            continue
+        if code != catalogue.language:  # load_catalogues keeps a second file for a language under its path
+            first = catalogues[catalogue.language].path
+            problems.append(f"{catalogue.path}:{_line(catalogue, 'language')}: language {catalogue.language!r} "
+                            f"is already declared by {first}: give each language one file")
         problems += _check_prompts(flow, catalogue)
     return problems
 
@@ -85,8 +93,8 @@ def _check_flow(flow: Flow) -> Iterator[str]:
     where = lambda line: f"{flow.path}:{line}"  # noqa: E731
     names = set(flow.questions)
     if flow.start not in names:
-        yield f"{where(1)}: start question {flow.start!r} is not defined"
-    saved = {q.saves for q in flow.questions.values() if q.saves}
+        yield f"{where(flow.start_line)}: start question {flow.start!r} is not defined"
+    savers = {q.saves: q for q in flow.questions.values() if q.saves}
     for q in flow.questions.values():
         if q.kind not in KINDS:
             yield f"{where(q.line)}: question {q.name!r} has kind {q.kind!r}; use one of {', '.join(KINDS)}"
@@ -108,18 +116,31 @@ def _check_flow(flow: Flow) -> Iterator[str]:
                 yield f"{where(option.line)}: option {option.value!r} leads to unknown question {option.next!r}"
             if option.do and option.do not in COMMANDS:
                 yield f"{where(option.line)}: option {option.value!r} does {option.do!r}; use one of {', '.join(COMMANDS)}"
-        for n, branch in enumerate(q.next):
-            if branch.goto not in names:
-                yield f"{where(branch.line)}: {q.name!r} leads to unknown question {branch.goto!r}"
-            for answer, _ in branch.when:
-                if answer not in saved:
-                    yield f"{where(branch.line)}: {q.name!r} tests {answer!r}, which no question saves"
-            if n == len(q.next) - 1 and branch.when:
-                yield f"{where(branch.line)}: the last way out of {q.name!r} must have no 'when'"
-        if q.not_before and q.not_before not in saved:
+        yield from _check_next(flow, q, savers)
+        if q.not_before and q.not_before not in savers:
             yield f"{where(q.line)}: {q.name!r} is not_before {q.not_before!r}, which no question saves"
     yield from _check_reachable(flow)
     yield from _check_keys(flow)
+
+
+def _check_next(flow: Flow, q: Question, savers: dict[str, Question]) -> Iterator[str]:
+    """Each way out leads to a question, and tests answers against values they can have:
+    a 'when' that can never match sends every caller the other way without a word."""
+    for n, branch in enumerate(q.next):
+        where = f"{flow.path}:{branch.line}"
+        if branch.goto not in flow.questions:
+            yield f"{where}: {q.name!r} leads to unknown question {branch.goto!r}"
+        for answer, value in branch.when:
+            saver = savers.get(answer)
+            if saver is None:
+                yield f"{where}: {q.name!r} tests {answer!r}, which no question saves"
+                continue
+            values = [option.value for option in saver.options]
+            if saver.kind == "menu" and value not in values:
+                yield (f"{where}: {q.name!r} tests {answer!r} for {value!r}, which is not an option of "
+                       f"{saver.name!r}; options are {', '.join(values)}")
+        if n == len(q.next) - 1 and branch.when:
+            yield f"{where}: the last way out of {q.name!r} must have no 'when'"
 
 
 def _leads_to(q: Question) -> set[str]:
@@ -153,97 +174,137 @@ def _check_reachable(flow: Flow) -> Iterator[str]:
 
 def _check_keys(flow: Flow) -> Iterator[str]:
     widest = max((len(q.options) for q in flow.questions.values()), default=0)
+    first: dict[str, str] = {}  # each key, and the first command given it
     for command, key in flow.keys.items():
+        where = f"{flow.path}:{flow.key_lines[command]}: keys:"
         if command not in KEY_COMMANDS:
-            yield f"{flow.path}: keys: {command!r} is not a keypad command ({', '.join(KEY_COMMANDS)})"
+            yield f"{where} {command!r} is not a keypad command ({', '.join(KEY_COMMANDS)})"
         if len(key) != 1 or key not in "0123456789*#":
-            yield f"{flow.path}: keys: {command!r} must be one key: 0-9, * or #"
+            yield f"{where} {command!r} must be one key: 0-9, * or #"
         elif key.isdigit() and 0 < int(key) <= widest:
-            yield f"{flow.path}: keys: {command!r} uses {key}, which a menu with {widest} options needs"
-    if len(set(flow.keys.values())) != len(flow.keys):
-        yield f"{flow.path}: keys: two commands share a key"
+            yield f"{where} {command!r} uses {key}, which a menu with {widest} options needs"
+        if key in first:
+            yield f"{where} {command!r} and {first[key]!r} share a key: {key}"
+        first.setdefault(key, command)
     for command in KEY_COMMANDS:
         if command not in flow.keys:
-            yield f"{flow.path}: keys: no key for {command!r}"
+            yield f"{flow.path}:{flow.keys_line}: keys: no key for {command!r}"
 
 
 # -- the prompts ------------------------------------------------------------
 
 
 def _check_prompts(flow: Flow, catalogue: Catalogue) -> list[str]:
-    problems: list[str] = []
+    """Every text the flow and the engine say in this language, rendered as the helpline will."""
+    problems = _check_dates(catalogue)
+    if problems:  # every date is written with these formats: a broken one fails each dated text
+        return problems
     path = catalogue.path
-
-    def need(prompt: str, channels: tuple[str, ...], /, **values: object) -> None:
-        key = prompt
-        for channel in channels:
-            text = catalogue.text(key, channel)
-            if text is None:
-                problems.append(f"{path}:{_line(catalogue, key)}: missing {channel} text for {key}")
-                continue
-            try:
-                catalogue.render(key, channel, **values)
-            except (KeyError, IndexError, ValueError) as error:
-                problems.append(f"{path}:{_line(catalogue, key)}: {key} ({channel}) uses an unknown name {error}")
-            if channel == "voice" and "key" in values and "{key}" not in text:
-                problems.append(f"{path}:{_line(catalogue, key)}: {key} (voice) must say which key: {{key}}")
-
     for key, channels in MESSAGES.items():
-        need(key, channels, **CONTACT_VALUES.get(key, {}))
+        problems += _need(catalogue, key, channels, **CONTACT_VALUES.get(key, {}))
     for command in COMMAND_WORDS:
         if not catalogue.words(f"commands.{command}"):
             problems.append(f"{path}:{_line(catalogue, 'commands')}: no words for the {command} command")
     for q in flow.questions.values():
         base = f"questions.{q.name}"
         if q.kind != "end":
-            need(f"{base}.ask", ("sms", "voice"))
+            problems += _need(catalogue, f"{base}.ask", CHANNELS)
         for option in q.options:
-            need(f"{base}.options.{option.value}", ("sms", "voice"), key=1)
+            problems += _need(catalogue, f"{base}.options.{option.value}", CHANNELS, key=1)
             if not catalogue.words(f"{base}.options.{option.value}"):
                 problems.append(f"{path}:{_line(catalogue, base)}: no words for option {option.value!r} of {q.name!r}")
-        if q.kind == "date" and q.unknown:
-            unknown = catalogue.entry(f"{base}.unknown") or {}
-            if not (isinstance(unknown, dict) and unknown.get("sms") and unknown.get("voice")):
-                problems.append(f"{path}:{_line(catalogue, base)}: {q.name!r} needs unknown: sms words and a voice key")
         if q.kind == "council":
-            need(f"{base}.option", ("voice",), council="Manchester City Council", key=1)
+            problems += _need(catalogue, f"{base}.option", ("voice",), council="Manchester City Council", key=1)
+    problems += _check_unknowns(flow, catalogue)
     problems += _check_summaries(catalogue)
     problems += _check_sms_text(flow, catalogue)
+    return list(dict.fromkeys(problems))  # a text shared by both channels has its problems once
+
+
+def _need(catalogue: Catalogue, key: str, channels: tuple[str, ...], /, **values: object) -> Iterator[str]:
+    """Each channel's text exists and renders with the values the helpline gives it,
+    blamed on the channel's own line where the entry is a {sms, voice} pair."""
+    for channel in channels:
+        where = f"{catalogue.path}:{_line(catalogue, f'{key}.{channel}')}"
+        text = catalogue.text(key, channel)
+        if text is None:
+            yield f"{where}: missing {channel} text for {key}"
+            continue
+        try:
+            catalogue.render(key, channel, **values)
+        except (KeyError, IndexError, AttributeError, ValueError) as error:
+            yield f"{where}: {key} ({channel}) uses an unknown name {error}"
+        if channel == "voice" and "key" in values and "{key}" not in text:
+            yield f"{where}: {key} (voice) must say which key: {{key}}"
+        if isinstance(values.get("due"), date) and "{due}" not in text:
+            yield f"{where}: {key} must state the date: {{due}}"
+
+
+def _check_dates(catalogue: Catalogue) -> list[str]:
+    """A date format for each channel: Catalogue.format_value writes every date with it."""
+    problems = []
+    for channel in CHANNELS:
+        key = f"dates.{channel}"
+        where = f"{catalogue.path}:{_line(catalogue, key)}"
+        form = catalogue.entry(key)
+        if form is None:
+            problems.append(f"{where}: missing {channel} date format: {key}")
+        elif not _writes_dates(form):
+            problems.append(f"{where}: {key} is {form!r}, which strftime cannot write a date with: try '%-d %B %Y'")
     return problems
 
 
+def _writes_dates(form: object) -> bool:
+    """Whether strftime takes the format and it tells dates apart: glibc passes an
+    unknown code through as text, so a broken format would write no date at all."""
+    try:
+        return isinstance(form, str) and SAMPLE_DATE.strftime(form) != OTHER_DATE.strftime(form)
+    except ValueError:
+        return False
+
+
+def _check_unknowns(flow: Flow, catalogue: Catalogue) -> Iterator[str]:
+    """A date the caller may not have needs words and a key for that; voice.read takes
+    a keypad command's key as the command, so the key must not be one."""
+    commands = {key: command for command, key in flow.keys.items()}
+    for q in flow.questions.values():
+        if q.kind != "date" or not q.unknown:
+            continue
+        base = f"questions.{q.name}"
+        unknown = catalogue.entry(f"{base}.unknown")
+        if not (isinstance(unknown, dict) and unknown.get("sms") and unknown.get("voice")):
+            yield f"{catalogue.path}:{_line(catalogue, base)}: {q.name!r} needs unknown: sms words and a voice key"
+        elif str(unknown["voice"]) in commands:
+            command = commands[str(unknown["voice"])]
+            said_at = f"{catalogue.path}:{_line(catalogue, f'{base}.unknown.voice')}"
+            yield (f"{flow.path}:{flow.key_lines[command]}: keys: {command!r} uses {unknown['voice']}, which "
+                   f"{q.name!r} takes for 'I do not have it' ({said_at})")
+
+
 @lru_cache(maxsize=1)
-def _advice_shapes() -> frozenset[tuple[str, tuple[str, ...], tuple[str, ...]]]:
-    """Every (route, step prompts, notes) the rules can give, from every answer
-    the flow can save: so every route, step and note is known to have words.
-    Computed once: the rules are code, not data."""
+def _summary_texts() -> tuple[tuple[str, tuple[str, ...], dict[str, object]], ...]:
+    """Every route, step and note the rules can give, from every answer the flow can
+    save, with the channels and values Words.summary renders it with. Computed once:
+    the rules are code, not data."""
     today = SAMPLE_DATE
-    shapes = set()
+    texts: dict[str, tuple[tuple[str, ...], dict[str, object]]] = {}
     for capacity, dispute, decision, contacted, certificate, wants in itertools.product(
         Capacity, [None, *Dispute], [None, today - timedelta(days=20)], *[[None, True, False]] * 3
     ):
         for cert_date in {None, decision if certificate else None}:
             advice = advise(Situation(capacity, today, dispute, decision, contacted, certificate, cert_date, wants))
-            steps = tuple(f"summary.steps.{s.key}.{'dated' if s.due else 'undated'}" for s in advice.steps)
-            shapes.add((f"summary.routes.{advice.route}", steps, advice.notes))
-    return frozenset(shapes)
+            texts[f"summary.routes.{advice.route}"] = (CHANNELS, {})
+            for step in advice.steps:
+                texts[f"summary.steps.{step.key}.{'dated' if step.due else 'undated'}"] = (CHANNELS, {"due": step.due})
+            texts.update((f"summary.notes.{note}", (("sms",), {})) for note in advice.notes)
+    return tuple((key, channels, values) for key, (channels, values) in sorted(texts.items()))
 
 
 def _check_summaries(catalogue: Catalogue) -> list[str]:
-    problems: set[str] = set()
-    path = catalogue.path
-    for route, steps, notes in _advice_shapes():
-        for key in (route, *steps):
-            for channel in ("sms", "voice"):
-                text = catalogue.text(key, channel)
-                if text is None:
-                    problems.add(f"{path}:{_line(catalogue, key)}: missing {channel} text for {key}")
-                elif key.endswith(".dated") and "{due}" not in text:
-                    problems.add(f"{path}:{_line(catalogue, key)}: {key} must state the date: {{due}}")
-        for note in notes:
-            if catalogue.text(f"summary.notes.{note}", "sms") is None:
-                problems.add(f"{path}:{_line(catalogue, 'summary.notes')}: missing sms text for summary.notes.{note}")
-    return sorted(problems)
+    """Each route, step and note renders on its channels, as Words.summary says it."""
+    return [
+        problem for key, channels, values in _summary_texts() for problem in _need(catalogue, key, channels, **values)
+    ]
 
 
 def _check_sms_text(flow: Flow, catalogue: Catalogue) -> list[str]:

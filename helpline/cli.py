@@ -10,6 +10,7 @@ import click
 
 from helpline.checker import CheckFailed
 from helpline.config import ConfigError, Settings
+from helpline.yamlfile import YamlError
 
 
 def _settings() -> Settings:
@@ -24,7 +25,7 @@ def _build(settings: Settings):  # type: ignore[no-untyped-def]
 
     try:
         return build(settings)
-    except CheckFailed as error:
+    except (CheckFailed, YamlError) as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -68,3 +69,48 @@ def chat(channel: str, today: object) -> None:
     settings = _settings()
     day = today.date() if today else date.today()  # type: ignore[attr-defined]
     run_chat(_build(settings), channel, day, sys.stdin, sys.stdout)
+
+
+@main.command()
+@click.option("--drain", "drain_only", is_flag=True, help="Send what is due, then exit.")
+@click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="Seconds between looks at an outbox with nothing due.")
+@click.option("--batch", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Messages claimed at a time.")
+def worker(drain_only: bool, poll: float, batch: int) -> None:
+    """Send the outbox's due SMS until stopped (SIGTERM, Ctrl-C); any number may run at once."""
+    import asyncio
+    import dataclasses
+    import os
+    import signal
+    from datetime import timedelta
+
+    from helpline.outbox import worker as outbox_worker
+    from helpline.storage.database import create_tables
+
+    settings = _settings()
+    helpline = _build(settings)
+    dispatcher = helpline.dispatcher
+    lease = os.environ.get("HELPLINE_CLAIM_LEASE_SECONDS")
+    if lease:
+        try:
+            dispatcher = dataclasses.replace(dispatcher, lease=timedelta(seconds=float(lease)))
+        except ValueError:
+            raise click.ClickException(f"HELPLINE_CLAIM_LEASE_SECONDS={lease!r}: use seconds, such as 300") from None
+
+    async def work() -> None:
+        if settings.database_url.startswith("sqlite"):
+            await create_tables(helpline.database)
+        try:
+            if drain_only:
+                click.echo(f"helpline worker: sent {await outbox_worker.drain(dispatcher, batch)}")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            await outbox_worker.run(dispatcher, stop, poll, batch)
+        finally:
+            await helpline.database.dispose()
+
+    asyncio.run(work())

@@ -6,7 +6,7 @@ whether a flow is sound and says which line is wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpline import yamlfile
@@ -15,6 +15,7 @@ KINDS = ("menu", "date", "council", "end")
 COMMANDS = ("adviser", "restart", "stop", "return")
 KEY_COMMANDS = ("repeat", "back", "help")
 HELP = "help"
+MAX_REPROMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -53,29 +54,43 @@ class Question:
 
 @dataclass(frozen=True)
 class Flow:
+    """A flow as read, with the lines the checker names. A file that could not be
+    read at all gives an empty flow and says why in `unreadable`."""
+
     name: str
     path: Path
-    start: str
-    questions: dict[str, Question]
-    keys: dict[str, str]
-    max_reprompts: int
+    start: str = ""
+    questions: dict[str, Question] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    max_reprompts: int = MAX_REPROMPTS
+    start_line: int = 1
+    keys_line: int = 1
+    key_lines: dict[str, int] = field(default_factory=dict)
+    unreadable: str | None = None
 
 
 def load_flow(path: Path) -> Flow:
-    raw = yamlfile.load(path)
-    if not isinstance(raw, dict):
-        raise yamlfile.YamlError(f"{path}:1: a flow file is a mapping with 'flow', 'start' and 'questions'")
+    """The flow in a file. Never raises: a broken file is a problem the checker
+    reports with the others, so start-up and `helpline check` fail cleanly."""
+    try:
+        raw = yamlfile.load_mapping(path, "a flow file is a mapping with 'flow', 'start' and 'questions'")
+    except yamlfile.YamlError as error:
+        return Flow(name=path.stem, path=path, unreadable=str(error))
     questions = {
         str(name): _question(str(name), body, raw["questions"].line_of(name))
         for name, body in (raw.get("questions") or {}).items()
     }
+    keys = raw.get("keys") or {}
     return Flow(
         name=str(raw.get("flow", path.stem)),
         path=path,
         start=str(raw.get("start", "")),
         questions=questions,
-        keys={str(k): str(v) for k, v in (raw.get("keys") or {}).items()},
-        max_reprompts=int((raw.get("voice") or {}).get("max_reprompts", 3)),
+        keys={str(k): str(v) for k, v in keys.items()},
+        max_reprompts=int((raw.get("voice") or {}).get("max_reprompts", MAX_REPROMPTS)),
+        start_line=raw.line_of("start"),
+        keys_line=raw.line_of("keys"),
+        key_lines={str(k): keys.line_of(str(k)) for k in keys},
     )
 
 

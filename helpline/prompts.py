@@ -19,10 +19,14 @@ CHANNELS = ("sms", "voice")
 
 @dataclass(frozen=True)
 class Catalogue:
+    """One language's words. A file that could not be read at all gives an empty
+    catalogue and says why in `unreadable`."""
+
     language: str
     voice_language: str
     path: Path
     data: dict[str, Any]
+    unreadable: str | None = None
 
     def entry(self, key: str) -> Any:
         """The raw entry at a dotted path, or None."""
@@ -63,14 +67,21 @@ class Catalogue:
 
 
 def load_catalogue(path: Path) -> Catalogue:
-    data = yamlfile.load(path)
-    if not isinstance(data, dict):
-        raise yamlfile.YamlError(f"{path}:1: a prompts file is a mapping of names to words")
+    """The words in a file. Never raises: a broken file is a problem the checker
+    reports with the others, so start-up and `helpline check` fail cleanly."""
+    try:
+        data = yamlfile.load_mapping(path, "a prompts file is a mapping of names to words")
+    except yamlfile.YamlError as error:
+        return Catalogue(path.stem, path.stem, path, {}, unreadable=str(error))
     language = str(data.get("language", path.stem))
     return Catalogue(language, str(data.get("voice_language", language)), path, data)
 
 
 def load_catalogues(directory: Path) -> dict[str, Catalogue]:
-    """Every language in the prompts folder, by its code."""
-    catalogues = [load_catalogue(path) for path in sorted(directory.glob("*.yaml"))]
-    return {catalogue.language: catalogue for catalogue in catalogues}
+    """Every language in the prompts folder, by its code. A second file for a
+    language is kept too, under its path, for the checker to check and report."""
+    catalogues: dict[str, Catalogue] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        catalogue = load_catalogue(path)
+        catalogues[str(path) if catalogue.language in catalogues else catalogue.language] = catalogue
+    return catalogues

@@ -25,9 +25,15 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     mapping = LineDict(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {
-        str(loader.construct_object(key)): key.start_mark.line + 1 for key, _ in node.value
-    }
+    mapping.key_lines = {}
+    for key_node, _ in node.value:
+        key, line = str(loader.construct_object(key_node)), key_node.start_mark.line + 1
+        if key in mapping.key_lines:  # YAML keeps the last: the first would vanish without a word
+            raise yaml.constructor.ConstructorError(
+                problem=f"{key!r} is given twice in one mapping, on lines {mapping.key_lines[key]} and {line}",
+                problem_mark=key_node.start_mark,
+            )
+        mapping.key_lines[key] = line
     return mapping
 
 
@@ -35,7 +41,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 
 
 class YamlError(ValueError):
-    """A file that is not valid YAML, with the place the parser gave up."""
+    """A file that is not valid YAML (or repeats a key), with the place to fix."""
 
 
 def load(path: Path) -> Any:
@@ -45,3 +51,11 @@ def load(path: Path) -> Any:
         mark = error.problem_mark
         line = mark.line + 1 if mark else 0
         raise YamlError(f"{path}:{line}: not valid YAML: {error.problem}") from error
+
+
+def load_mapping(path: Path, shape: str) -> LineDict:
+    """A file that must hold a mapping; `shape` tells the editor what it maps."""
+    data = load(path)
+    if not isinstance(data, LineDict):
+        raise YamlError(f"{path}:1: {shape}")
+    return data

@@ -220,6 +220,38 @@ BREAKAGES = [
                  "option 'someone_else' of 'capacity' needs either next or do"),
         id="flow-option-goes-nowhere",
     ),
+    pytest.param(
+        Breakage("flow", "start: capacity", "start: capacty", "start question 'capacty' is not defined"),
+        id="unknown-start-blamed-on-line-1",
+    ),
+    pytest.param(
+        Breakage("flow", "{when: {dispute: placement_only}, goto: council}",
+                 "{when: {dispute: placement}, goto: council}",
+                 "'decision_date' tests 'dispute' for 'placement', which is not an option of 'dispute'; options are "
+                 "sen_support, assessment_refused, plan_refused, plan_contents, ceasing_plan, health_social_care, "
+                 "placement_only, not_sure"),
+        id="when-compares-with-a-value-never-saved",
+    ),
+    pytest.param(
+        Breakage("flow", "  summary:\n    kind: end\n", "  summary:\n    kind: end\n\n  council:\n    kind: end\n",
+                 "not valid YAML: 'council' is given twice in one mapping, on lines ",
+                 at="  council:\n    kind: end"),
+        id="duplicate-question-name",
+    ),
+    # -- keypad keys, reported at the key's line --
+    pytest.param(
+        Breakage("flow", 'back: "0"', 'back: "1"', "keys: 'back' uses 1, which a menu with 8 options needs"),
+        id="key-clash-has-no-line",
+    ),
+    pytest.param(
+        Breakage("flow", 'back: "0"', 'back: "*"', "keys: 'back' and 'repeat' share a key: *"),
+        id="shared-key-has-no-line",
+    ),
+    pytest.param(
+        Breakage("flow", 'help: "#"', 'help: "9"',
+                 "keys: 'help' uses 9, which 'decision_date' takes for 'I do not have it'"),
+        id="help-key-clashes-with-date-unknown-key",
+    ),
     # -- missing words --
     pytest.param(
         Breakage("en", SOMEONE_ELSE_PROMPT, "", "missing sms text for questions.capacity.options.someone_else",
@@ -277,13 +309,12 @@ BREAKAGES = [
     # -- the names in braces --
     pytest.param(
         Breakage("en", "voice: If you are someone else, press {key}.", "voice: If you are someone else, press 5.",
-                 "questions.capacity.options.someone_else (voice) must say which key: {key}",
-                 at="      someone_else:\n        sms: Someone else"),
-        id="voice-option-without-key",
+                 "questions.capacity.options.someone_else (voice) must say which key: {key}"),
+        id="voice-without-key-blamed-on-entry-line",
     ),
     pytest.param(
         Breakage("en", "voice: For {council}, press {key}.", "voice: For {council}, press one.",
-                 "questions.council.option (voice) must say which key: {key}", at="    option:\n      voice: For"),
+                 "questions.council.option (voice) must say which key: {key}"),
         id="voice-council-option-without-key",
     ),
     pytest.param(
@@ -298,8 +329,53 @@ BREAKAGES = [
     ),
     pytest.param(
         Breakage("en", 'sms: "Welcome back. Here is where', 'sms: "Welcome back, {name}. Here is where',
-                 "messages.welcome_back (sms) uses an unknown name 'name'", at="  welcome_back:\n"),
-        id="prompt-pair-uses-unknown-name",
+                 "messages.welcome_back (sms) uses an unknown name 'name'"),
+        id="unknown-name-blamed-on-entry-line",
+    ),
+    pytest.param(
+        Breakage("en", 'undated: "Contact your local SENDIASS for free, impartial advice."',
+                 'undated: "Contact your local SENDIASS {council} for free, impartial advice."',
+                 "summary.steps.get_advice.undated (sms) uses an unknown name 'council'"),
+        id="unknown-name-in-summary-step",
+    ),
+    pytest.param(
+        Breakage("en", 'dated: "Contact the council\'s mediation adviser by {due}."',
+                 'dated: "Contact the council\'s mediation adviser by {due} at {council}."',
+                 "summary.steps.contact_adviser.dated (voice) uses an unknown name 'council'"),
+        id="unknown-name-in-dated-summary-step",
+    ),
+    pytest.param(
+        Breakage("en", 'sms: "Your route: mediation, then', 'sms: "Your route: {route}, then',
+                 "summary.routes.mediation (sms) uses an unknown name 'route'"),
+        id="unknown-name-in-summary-route",
+    ),
+    pytest.param(
+        Breakage("en", '"You do not have to agree in mediation."', '"You do not have to agree in {council} mediation."',
+                 "summary.notes.mediation_voluntary (sms) uses an unknown name 'council'"),
+        id="unknown-name-in-summary-note",
+    ),
+    pytest.param(
+        Breakage("en", 'voice: "That date has passed, so', 'voice: "{due} has passed, so',
+                 "summary.steps.passed (voice) uses an unknown name 'due'"),
+        id="unknown-name-in-date-passed",
+    ),
+    # -- date formats --
+    pytest.param(
+        Breakage("en", '  voice: "%A %-d %B %Y"       # Friday 3 April 2027\n', "",
+                 "missing voice date format: dates.voice", at="\ndates:"),
+        id="missing-voice-date-format",
+    ),
+    pytest.param(
+        Breakage("en", 'sms: "%a %-d %b %Y"', 'sms: "%Q"',
+                 "dates.sms is '%Q', which strftime cannot write a date with: try '%-d %B %Y'"),
+        id="date-format-strftime-cannot-use",
+    ),
+    # -- a file that is not valid YAML is a problem like any other --
+    pytest.param(
+        Breakage("en", '  done:\n    sms: "You have had your summary.', '  restarted:\n    sms: "You have had your summary.',
+                 "not valid YAML: 'restarted' is given twice in one mapping, on lines ",
+                 at='  restarted:\n    sms: "You have had your summary.'),
+        id="prompts-duplicate-key",
     ),
     # -- segment budget --
     pytest.param(
@@ -355,21 +431,6 @@ def test_every_character_is_named_once(tmp_path: Path) -> None:
         "'\u2014' (U+2014), '\u2019' (U+2019), '\u2026' (U+2026)" in copy.problems()
 
 
-def test_keypad_key_clash_is_reported_against_the_flow_file(tmp_path: Path) -> None:
-    """Reported today without a line number: see the xfail below."""
-    copy = copy_shipped(tmp_path)
-    path = copy.file("flow")
-    edit(path, 'back: "0"', 'back: "1"')
-    assert f"{path}: keys: 'back' uses 1, which a menu with 8 options needs" in copy.problems()
-
-
-def test_keypad_keys_shared_are_reported_against_the_flow_file(tmp_path: Path) -> None:
-    copy = copy_shipped(tmp_path)
-    path = copy.file("flow")
-    edit(path, 'back: "0"', 'back: "*"')
-    assert f"{path}: keys: two commands share a key" in copy.problems()
-
-
 def test_no_language_files(tmp_path: Path) -> None:
     empty = tmp_path / "prompts"
     empty.mkdir()
@@ -377,108 +438,19 @@ def test_no_language_files(tmp_path: Path) -> None:
     assert problems == ["prompts: no language files (prompts/<language>.yaml)"]
 
 
-# -- bugs and gaps in the checker (strict xfails: they pass once fixed) --------
-
-CHECKER_GAPS = [
-    pytest.param(
-        Breakage("flow", 'back: "0"', 'back: "1"', "'back' uses 1"),
-        id="key-clash-has-no-line",
-        marks=pytest.mark.xfail(strict=True, reason="checker._check_keys reports 'path: keys: ...' with no line: "
-                                "Flow.keys drops the YAML line of each key"),
-    ),
-    pytest.param(
-        Breakage("flow", 'back: "0"', 'back: "*"', "share a key"),
-        id="shared-key-has-no-line",
-        marks=pytest.mark.xfail(strict=True, reason="checker._check_keys reports 'path: keys: ...' with no line"),
-    ),
-    pytest.param(
-        Breakage("flow", 'help: "#"', 'help: "9"', "'help'"),
-        id="help-key-clashes-with-date-unknown-key",
-        marks=pytest.mark.xfail(strict=True, reason="the keypad clash check ignores the date questions' unknown "
-                                "key (9): voice.read takes 9 as help, so 'press 9' never means 'no letter'"),
-    ),
-    pytest.param(
-        Breakage("flow", "start: capacity", "start: capacty", "start question 'capacty' is not defined"),
-        id="unknown-start-blamed-on-line-1",
-        marks=pytest.mark.xfail(strict=True, reason="checker._check_flow reports an unknown start at line 1, "
-                                "not the line of 'start:'"),
-    ),
-    pytest.param(
-        Breakage("flow", "{when: {dispute: placement_only}, goto: council}",
-                 "{when: {dispute: placement}, goto: council}", "'placement'"),
-        id="when-compares-with-a-value-never-saved",
-        marks=pytest.mark.xfail(strict=True, reason="a 'when' value is never checked against the saving menu's "
-                                "option values: a typo silently never matches"),
-    ),
-    pytest.param(
-        Breakage("flow", "  summary:\n    kind: end\n", "  summary:\n    kind: end\n\n  council:\n    kind: end\n",
-                 "'council'", at="  council:\n    kind: end"),
-        id="duplicate-question-name",
-        marks=pytest.mark.xfail(strict=True, reason="yamlfile.load accepts duplicate keys (the last wins): the "
-                                "first 'council' silently vanishes and the checker blames 'summary' instead"),
-    ),
-    pytest.param(
-        Breakage("en", 'undated: "Contact your local SENDIASS for free, impartial advice."',
-                 'undated: "Contact your local SENDIASS {council} for free, impartial advice."',
-                 "summary.steps.get_advice.undated"),
-        id="unknown-name-in-summary-step",
-        marks=pytest.mark.xfail(strict=True, reason="summary steps are never rendered by the checker: an unknown "
-                                "{name} raises KeyError in Words.summary at run time"),
-    ),
-    pytest.param(
-        Breakage("en", 'sms: "Your route: mediation, then', 'sms: "Your route: {route}, then',
-                 "summary.routes.mediation"),
-        id="unknown-name-in-summary-route",
-        marks=pytest.mark.xfail(strict=True, reason="summary routes are never rendered by the checker: an unknown "
-                                "{name} raises KeyError in Words.summary at run time"),
-    ),
-    pytest.param(
-        Breakage("en", '"You do not have to agree in mediation."', '"You do not have to agree in {council} mediation."',
-                 "summary.notes.mediation_voluntary"),
-        id="unknown-name-in-summary-note",
-        marks=pytest.mark.xfail(strict=True, reason="summary notes are never rendered by the checker: an unknown "
-                                "{name} raises KeyError in Words.summary at run time"),
-    ),
-    pytest.param(
-        Breakage("en", '  voice: "%A %-d %B %Y"       # Friday 3 April 2027\n', "", "dates", at="\ndates:"),
-        id="missing-voice-date-format",
-        marks=pytest.mark.xfail(strict=True, reason="dates.voice is never checked (only an SMS date is rendered): "
-                                "Catalogue.format_value raises KeyError speaking a dated step"),
-    ),
-    pytest.param(
-        Breakage("en", "voice: If you are someone else, press {key}.", "voice: If you are someone else, press 5.",
-                 "(voice) must say which key"),
-        id="voice-without-key-blamed-on-entry-line",
-        marks=pytest.mark.xfail(strict=True, reason="checker._line stops at the entry: a {sms, voice} pair's "
-                                "problem is blamed on the entry's line, not the voice line that is wrong"),
-    ),
-    pytest.param(
-        Breakage("en", 'sms: "Welcome back. Here is where', 'sms: "Welcome back, {name}. Here is where',
-                 "uses an unknown name 'name'"),
-        id="unknown-name-blamed-on-entry-line",
-        marks=pytest.mark.xfail(strict=True, reason="checker._line stops at the entry: a {sms, voice} pair's "
-                                "problem is blamed on the entry's line, not the sms line that is wrong"),
-    ),
-]
-
-
-@pytest.mark.parametrize("breakage", CHECKER_GAPS)
-def test_checker_gap(tmp_path: Path, breakage: Breakage) -> None:
-    copy = copy_shipped(tmp_path)
-    path = copy.file(breakage.file)
-    edited = edit(path, breakage.old, breakage.new)
-    line = line_of(edited, breakage.at if breakage.at is not None else breakage.new)
-    assert_reported(copy.problems(), path, line, breakage.says)
-
-
-@pytest.mark.xfail(strict=True, reason="load_catalogues keys languages by 'language:': a second file with the "
-                   "same language silently replaces the first, so its problems are never checked")
 def test_two_files_for_one_language_are_reported(tmp_path: Path) -> None:
+    """Both files are checked (neither silently replaces the other), and the second is named."""
     copy = copy_shipped(tmp_path)
     shutil.copy(copy.file("en"), copy.file("cy"))  # forgot to change `language: en-GB`
-    edit(copy.file("cy"), FIRST_QUESTION_MESSAGE, "")
-    problems = copy.problems()
-    assert any(p.startswith(f"{copy.file('cy')}:") for p in problems), problems
+    edited = edit(copy.file("cy"), FIRST_QUESTION_MESSAGE, "")
+    messages = line_of(edited, "\nmessages:")
+    language = line_of(copy.file("en").read_text(encoding="utf-8"), "\nlanguage: en-GB")
+    assert copy.problems() == [
+        f"{copy.file('cy')}:{messages}: missing sms text for messages.first_question",
+        f"{copy.file('cy')}:{messages}: missing voice text for messages.first_question",
+        f"{copy.file('en')}:{language}: language 'en-GB' is already declared by {copy.file('cy')}: "
+        "give each language one file",
+    ]
 
 
 # -- the CLI and start-up ------------------------------------------------------
@@ -508,6 +480,19 @@ def test_cli_check_names_the_welsh_file(tmp_path: Path, clean_env: None) -> None
     problem = f"{copy.file('cy')}:{line_of(edited, chr(10) + 'messages:')}: missing sms text for messages.first_question"
     result = CliRunner().invoke(main, ["check"], env=cli_env(tmp_path, copy.flows, copy.prompts))
     assert result.exit_code == 1, result.output
+    assert problem in result.output.splitlines()
+
+
+def test_cli_check_reports_a_file_yaml_cannot_read(tmp_path: Path, clean_env: None) -> None:
+    """A duplicate key names both lines, as a problem like any other: exit 1, no traceback."""
+    copy = copy_shipped(tmp_path)
+    path = copy.file("flow")
+    edited = edit(path, "  summary:\n    kind: end\n", "  summary:\n    kind: end\n\n  council:\n    kind: end\n")
+    first, second = line_of(edited, "  council:\n    kind: council"), line_of(edited, "  council:\n    kind: end")
+    result = CliRunner().invoke(main, ["check"], env=cli_env(tmp_path, copy.flows, copy.prompts))
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    problem = f"{path}:{second}: not valid YAML: 'council' is given twice in one mapping, on lines {first} and {second}"
     assert problem in result.output.splitlines()
 
 
