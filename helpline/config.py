@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,9 @@ class Settings:
     prompts_dir: Path = PROJECT / "prompts"
     directory_dir: Path = PROJECT / "directory"
     timezone: str = "Europe/London"
+    quiet_start: time = time(20, 0)  # no reminders from this local time...
+    quiet_end: time = time(9, 0)  # ...until this one
+    reminder_days: tuple[int, ...] = (14, 7, 2)  # days before each deadline
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +57,9 @@ class Settings:
             prompts_dir=Path(get("HELPLINE_PROMPTS_DIR") or defaults.prompts_dir),
             directory_dir=Path(get("HELPLINE_DIRECTORY_DIR") or defaults.directory_dir),
             timezone=get("HELPLINE_TIMEZONE") or defaults.timezone,
+            quiet_start=_time("HELPLINE_QUIET_START", get("HELPLINE_QUIET_START"), defaults.quiet_start),
+            quiet_end=_time("HELPLINE_QUIET_END", get("HELPLINE_QUIET_END"), defaults.quiet_end),
+            reminder_days=_days("HELPLINE_REMINDER_DAYS", get("HELPLINE_REMINDER_DAYS"), defaults.reminder_days),
         )
 
 
@@ -64,6 +71,27 @@ def _flag(name: str, value: str | None, default: bool) -> bool:
     if value.lower() in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name}={value!r}: use 1 or 0")
+
+
+def _time(name: str, value: str | None, default: time) -> time:
+    if value is None:
+        return default
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r}: use a 24-hour time such as 20:00") from None
+
+
+def _days(name: str, value: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    if value is None:
+        return default
+    try:
+        days = tuple(sorted({int(part) for part in value.split(",") if part.strip()}, reverse=True))
+    except ValueError:
+        raise ConfigError(f"{name}={value!r}: use whole days before a deadline, such as 14,7,2") from None
+    if not days or min(days) < 0:
+        raise ConfigError(f"{name}={value!r}: use whole days before a deadline, such as 14,7,2")
+    return days
 
 
 def _database_url(url: str) -> str:

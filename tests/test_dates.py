@@ -128,3 +128,24 @@ def test_reading_is_frozen() -> None:
     reading = read_text_date("3 March 2026", TODAY)
     with pytest.raises(AttributeError):
         reading.value = TODAY  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("28 November 2026", DateReading(date(2026, 11, 28), None)),
+        ("10/01/27", DateReading(date(2027, 1, 10), None)),
+        ("28 November 2027", DateReading(date(2027, 11, 28), None)),
+        ("27 November 2026", DateReading(None, "past")),
+        ("29 November 2027", DateReading(None, "too_far")),
+        ("30/02/27", DateReading(None, "impossible")),
+    ],
+    ids=["today", "soon", "a-year-ahead", "yesterday", "over-a-year-ahead", "impossible"],
+)
+def test_a_coming_event_reads_the_next_year(text: str, expected: DateReading) -> None:
+    assert read_text_date(text, TODAY, future=True) == expected
+
+
+def test_a_coming_event_by_keypad() -> None:
+    assert read_keypad_date("10012027", TODAY, future=True) == DateReading(date(2027, 1, 10), None)
+    assert read_keypad_date("10012026", TODAY, future=True) == DateReading(None, "past")

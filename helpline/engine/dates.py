@@ -27,7 +27,7 @@ __all__ = [
     "read_text_date",
 ]
 
-DateProblem = Literal["unreadable", "impossible", "future", "too_old"]
+DateProblem = Literal["unreadable", "impossible", "future", "too_old", "past", "too_far"]
 """Why a date was refused. The values are prompt keys; do not rename them."""
 
 
@@ -94,34 +94,40 @@ def _build(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _check_range(value: date, today: date) -> DateReading:
-    """Refuse dates that cannot be a recent past event.
+def _in_window(reading: DateReading, today: date, future: bool) -> DateReading:
+    """Refuse dates that cannot be the event asked about.
 
-    The window is inclusive at both ends: today, and the same calendar date one
-    year ago (relativedelta clamps 29 Feb to 28 Feb in non-leap years).
+    A past event (a letter) is from the same calendar date one year ago up to
+    today; a coming one (a mediation meeting) from today up to a year ahead.
+    Both ends are inclusive (relativedelta clamps 29 Feb to 28 Feb).
     """
-    if value > today:
-        return DateReading(None, "future")
-    if value < today - relativedelta(years=1):
-        return DateReading(None, "too_old")
-    return DateReading(value, None)
-
-
-def _from_parts(year: int, month: int, day: int, today: date) -> DateReading:
-    value = _build(year, month, day)
+    value = reading.value
     if value is None:
-        return DateReading(None, "impossible")
-    return _check_range(value, today)
+        return reading
+    if not future and value > today:
+        return DateReading(None, "future")
+    if not future and value < today - relativedelta(years=1):
+        return DateReading(None, "too_old")
+    if future and value < today:
+        return DateReading(None, "past")
+    if future and value > today + relativedelta(years=1):
+        return DateReading(None, "too_far")
+    return reading
 
 
-def _read_numeric(text: str, today: date) -> DateReading:
+def _from_parts(year: int, month: int, day: int) -> DateReading:
+    value = _build(year, month, day)
+    return DateReading(None, "impossible") if value is None else DateReading(value, None)
+
+
+def _read_numeric(text: str) -> DateReading:
     """Digits-and-separators text: strict day-first, never month/day swapping."""
     if m := _NUMERIC_YMD.fullmatch(text):
-        return _from_parts(int(m[1]), int(m[2]), int(m[3]), today)
+        return _from_parts(int(m[1]), int(m[2]), int(m[3]))
     if m := _NUMERIC_DMY.fullmatch(text):
-        return _from_parts(_full_year(m[3]), int(m[2]), int(m[1]), today)
+        return _from_parts(_full_year(m[3]), int(m[2]), int(m[1]))
     if m := _COMPACT_DMY.fullmatch(text):
-        return _from_parts(int(m[3]), int(m[2]), int(m[1]), today)
+        return _from_parts(int(m[3]), int(m[2]), int(m[1]))
     return DateReading(None, "unreadable")
 
 
@@ -129,7 +135,7 @@ def _parse_words(text: str, default: datetime) -> datetime:
     return du_parser.parse(text, parserinfo=_UkParserInfo(), default=default, ignoretz=True)
 
 
-def _read_with_month_name(text: str, today: date) -> DateReading:
+def _read_with_month_name(text: str) -> DateReading:
     """Dates with a month name ("3rd March 2027", "March 3 2027") via dateutil."""
     try:
         first = _parse_words(text, _DEFAULT_A)
@@ -143,10 +149,10 @@ def _read_with_month_name(text: str, today: date) -> DateReading:
     if first != second:
         # Some of day/month/year came from the defaults, not the caller.
         return DateReading(None, "unreadable")
-    return _check_range(first.date(), today)
+    return DateReading(first.date(), None)
 
 
-def read_text_date(text: str, today: date) -> DateReading:
+def read_text_date(text: str, today: date, future: bool = False) -> DateReading:
     """Read a date typed in an SMS, the UK day-first way.
 
     Accepts numeric forms (03/03/27, 3.3.2027, 3-3-27, 2027-03-03, 03032027)
@@ -157,12 +163,11 @@ def read_text_date(text: str, today: date) -> DateReading:
     cleaned = " ".join(text.split()).strip(" ,.")
     if not cleaned:
         return DateReading(None, "unreadable")
-    if _NUMERIC_ONLY.fullmatch(cleaned):
-        return _read_numeric(cleaned, today)
-    return _read_with_month_name(cleaned, today)
+    reading = _read_numeric(cleaned) if _NUMERIC_ONLY.fullmatch(cleaned) else _read_with_month_name(cleaned)
+    return _in_window(reading, today, future)
 
 
-def read_keypad_date(digits: str, today: date) -> DateReading:
+def read_keypad_date(digits: str, today: date, future: bool = False) -> DateReading:
     """Read a date keyed as exactly eight digits, DDMMYYYY.
 
     The phone prompt asks for this one shape so there is nothing to guess;
@@ -171,4 +176,4 @@ def read_keypad_date(digits: str, today: date) -> DateReading:
     m = _COMPACT_DMY.fullmatch(digits)
     if m is None:
         return DateReading(None, "unreadable")
-    return _from_parts(int(m[3]), int(m[2]), int(m[1]), today)
+    return _in_window(_from_parts(int(m[3]), int(m[2]), int(m[1])), today, future)

@@ -34,6 +34,7 @@ class Dispute(StrEnum):
 
 
 class Route(StrEnum):
+    RESOLVED = "resolved"
     DISAGREEMENT_RESOLUTION = "disagreement_resolution"
     MEDIATION = "mediation"
     CERTIFICATE_APPEAL = "certificate_appeal"
@@ -66,6 +67,9 @@ class Situation:
     has_certificate: bool | None = None
     certificate_date: date | None = None
     wants_mediation: bool | None = None  # None: not sure, or not asked
+    told_adviser_date: date | None = None  # told after the summary, by SMS
+    mediation_date: date | None = None
+    resolved: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,9 @@ class Advice:
 
 def advise(situation: Situation) -> Advice:
     """The route, the caller's own next steps and dates, and the notes that fit them."""
+    if situation.resolved:
+        # The caller told us it is sorted: nothing left to do or remind about.
+        return Advice(Route.RESOLVED, (), ("no_agreement_still_appeal",), ("Guide, Things to Remember",))
     if situation.capacity is Capacity.SCHOOL:
         return _school()
     advice = _route_for(situation)
@@ -149,7 +156,7 @@ def _mediation_route(s: Situation) -> Advice:
     if s.dispute is Dispute.HEALTH_SOCIAL_CARE:
         notes.append("health_social_care")  # Guide table; RULES.md s.1 [check]
     steps: list[Step] = []
-    if not s.contacted_adviser:
+    if not s.contacted_adviser and s.told_adviser_date is None:
         steps.append(_adviser_step(s.decision_date))
     if s.has_certificate:
         steps.append(_appeal_step(s.decision_date, s.certificate_date))
@@ -160,7 +167,9 @@ def _mediation_route(s: Situation) -> Advice:
             ("CFA s.55", "Rules r.20(1)(c)"),
         )
     if s.wants_mediation is False:
-        steps.append(Step("ask_for_certificate", "Regs reg 34 [check]"))
+        told = s.told_adviser_date
+        due = deadlines.certificate_without_mediation_due(told) if told else None
+        steps.append(Step("ask_for_certificate", "Regs reg 34 [check]", due))
         steps.append(_appeal_step(s.decision_date, None))
         return Advice(
             Route.CERTIFICATE_APPEAL,
@@ -170,8 +179,7 @@ def _mediation_route(s: Situation) -> Advice:
         )
     if s.wants_mediation is None:
         notes.append("mediation_undecided")
-    steps.append(Step("mediation_arranged", "Guide, Mediation and the SEND Tribunal; Regs [check]"))
-    steps.append(Step("certificate_after_mediation", "RULES.md s.3 [check]"))
+    steps += _mediation_steps(s)
     steps.append(_appeal_step(s.decision_date, None))
     notes += ["mediation_voluntary", "no_agreement_still_appeal"]
     return Advice(
@@ -180,6 +188,26 @@ def _mediation_route(s: Situation) -> Advice:
         tuple(notes),
         ("CFA s.55", "Guide, Things to Remember", "Rules r.20(1)(c)"),
     )
+
+
+def _mediation_steps(s: Situation) -> list[Step]:
+    """Once mediation is booked its date drives the certificate's; before that,
+    the 30 days run from telling the adviser (Guide; Regs [check])."""
+    if s.mediation_date:
+        return [
+            Step("mediation_on", "Code 11 (5 working days' notice)", s.mediation_date),
+            Step(
+                "certificate_after_mediation",
+                "RULES.md s.3 [check]",
+                deadlines.certificate_after_mediation_due(s.mediation_date),
+            ),
+        ]
+    told = s.told_adviser_date if s.wants_mediation else None
+    arranged = deadlines.mediation_arranged_by(told) if told else None
+    return [
+        Step("mediation_arranged", "Guide, Mediation and the SEND Tribunal; Regs [check]", arranged),
+        Step("certificate_after_mediation", "RULES.md s.3 [check]"),
+    ]
 
 
 def _adviser_step(decision_date: date | None) -> Step:
