@@ -61,7 +61,14 @@ class CallbackRequest(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """An SMS to send. Written in the same transaction as the turn that caused it."""
+    """An SMS to send: a reply, a summary, a reminder. Written in the same
+    transaction as the turn that caused it; sent by a dispatcher that claims it.
+
+    Life: pending -> sending (claimed until `claimed_until`) -> sent, or back to
+    pending with a later `due_at` after a transient failure, or failed (with
+    Twilio's error code); cancelled when the caller says STOP or a reminder is
+    replaced. A claim that expires (its worker died) makes the row claimable again.
+    """
 
     __tablename__ = "outbox"
 
@@ -69,11 +76,15 @@ class OutboxMessage(SQLModel, table=True):
     caller_id: int = Field(index=True)
     to: str
     body: str = Field(sa_column=Column(Text, nullable=False))
-    kind: str = "reply"
-    status: str = Field(default="pending", index=True)  # pending, sent, failed, cancelled
-    due_at: datetime = _timestamp()
+    kind: str = "reply"  # reply, summary, reminder, check_in
+    status: str = Field(default="pending", index=True)
+    due_at: datetime = _timestamp(index=True)
+    deadline_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    claimed_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    claimed_by: str | None = None
     attempts: int = 0
-    sid: str | None = None
+    sid: str | None = Field(default=None, index=True)
     error_code: int | None = None
+    delivery_status: str | None = None  # from Twilio's status callbacks
     created_at: datetime = _timestamp()
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
