@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from helpline import gsm7
+from helpline.checker import SUMMARY_SEGMENTS
 from tests.conftest import CALLER, Phone
 
 
@@ -38,7 +40,7 @@ CASES = [
         ["assessment", "3 October 2026", "no", "yes", "kent"],
         ["2", "03102026", "2", "1", "2"],
         ["Your route: mediation, then an appeal", "Contact the council's mediation adviser by Thu 3 Dec 2026.",
-         "It must be arranged within 30 days.", "Appeal so the Tribunal gets it by Thu 3 Dec 2026, or within 1 month",
+         "it must be arranged within 30 days.", "Appeal so the Tribunal gets it by Thu 3 Dec 2026, or 1 month after",
          "If you do not agree, you can still appeal.", "Kent County Council:",
          "Use the mediation adviser named in the council's decision letter or its Local Offer."],
         ["Your route is mediation", "by Thursday 3 December 2026."],
@@ -119,12 +121,14 @@ CAPACITY_NOTES = [note for _, note in CAPACITIES.values() if note]
 
 
 def _assert_summary(summary: str, case: Case, capacity_note: str | None) -> None:
-    assert summary.startswith("SEND helpline summary (general information, not legal advice).")
+    assert summary.startswith("SEND helpline summary (general information, not legal advice):")
+    assert gsm7.non_gsm_characters(summary) == []
+    assert gsm7.segments(summary) <= SUMMARY_SEGMENTS, (gsm7.segments(summary), summary)
     for text in case.reads:
         assert text in summary
     for text in case.never:
         assert text not in summary
-    assert "Keep copies of everything you send, with proof of sending" in summary
+    assert "Keep copies of all you send, with proof of sending" in summary
     for note in CAPACITY_NOTES:
         assert (note in summary) == (note == capacity_note), note
 
