@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from helpline import gsm7
-from helpline.flow import COMMANDS, HELP, KEY_COMMANDS, KINDS, Flow, Question
+from helpline.engine.intents import TEXT_COMMANDS
+from helpline.flow import COMMANDS, HELP, KEY_COMMANDS, KINDS, UPDATE, Flow, Question
 from helpline.prompts import CHANNELS, Catalogue
+from helpline.rules import reminders
 from helpline.rules.routes import Capacity, Dispute, Situation, advise
 
 # Segment budgets the README states: a question (with any line before it) and
@@ -43,7 +45,12 @@ MESSAGES: dict[str, tuple[str, ...]] = {
     "messages.summary_no_texts": ("voice",),
     "messages.done": ("sms",),
     **{f"messages.date_problem.{p}": ("sms", "voice") for p in
-       ("unreadable", "impossible", "future", "too_old", "before_decision")},
+       ("unreadable", "impossible", "future", "too_old", "past", "too_far", "before_decision")},
+    "messages.help_opted_out": ("sms",),
+    "messages.reminders_off": ("sms",),
+    "messages.reminders_on": ("sms",),
+    "summary.reminders": ("sms",),
+    "reminders.footer": ("sms",),
     "messages.council_problem.not_found": ("sms",),
     "messages.council_problem.dont_know": ("sms",),
     "summary.heading": ("sms",),
@@ -58,7 +65,6 @@ CONTACT_VALUES: dict[str, dict[str, object]] = {
     "summary.contacts.provider": {**_CONTACT, "checked": date(2026, 11, 1)},
     "summary.contacts.sendiass": _CONTACT,
 }
-COMMAND_WORDS = ("help", "back", "repeat", "restart", "stop", "start", "adviser")
 SAMPLE_DATE = date(2027, 9, 30)  # a Thursday in September: a long written date
 OTHER_DATE = date(2026, 1, 2)  # differs from SAMPLE_DATE in every part, so any date code tells them apart
 
@@ -148,7 +154,7 @@ def _leads_to(q: Question) -> set[str]:
 
 
 def _check_reachable(flow: Flow) -> Iterator[str]:
-    seen, todo = set(), [flow.start]
+    seen, todo = set(), [flow.start, *(name for name in (HELP, UPDATE) if name in flow.questions)]
     while todo:
         name = todo.pop()
         if name in seen or name not in flow.questions:
@@ -202,7 +208,7 @@ def _check_prompts(flow: Flow, catalogue: Catalogue) -> list[str]:
     path = catalogue.path
     for key, channels in MESSAGES.items():
         problems += _need(catalogue, key, channels, **CONTACT_VALUES.get(key, {}))
-    for command in COMMAND_WORDS:
+    for command in TEXT_COMMANDS:
         if not catalogue.words(f"commands.{command}"):
             problems.append(f"{path}:{_line(catalogue, 'commands')}: no words for the {command} command")
     for q in flow.questions.values():
@@ -281,22 +287,37 @@ def _check_unknowns(flow: Flow, catalogue: Catalogue) -> Iterator[str]:
                    f"{q.name!r} takes for 'I do not have it' ({said_at})")
 
 
-@lru_cache(maxsize=1)
-def _summary_texts() -> tuple[tuple[str, tuple[str, ...], dict[str, object]], ...]:
-    """Every route, step and note the rules can give, from every answer the flow can
-    save, with the channels and values Words.summary renders it with. Computed once:
-    the rules are code, not data."""
-    today = SAMPLE_DATE
-    texts: dict[str, tuple[tuple[str, ...], dict[str, object]]] = {}
-    for capacity, dispute, decision, contacted, certificate, wants in itertools.product(
-        Capacity, [None, *Dispute], [None, today - timedelta(days=20)], *[[None, True, False]] * 3
+def _situations() -> Iterator[Situation]:
+    """Every kind of answer set the flow can save: each capacity once (they only
+    add a note), then every dispute and answer, before and after the caller tells
+    us when they told the adviser, when mediation is, or that it is resolved."""
+    today, decided = SAMPLE_DATE, SAMPLE_DATE - timedelta(days=20)
+    for capacity in Capacity:
+        yield Situation(capacity, today, Dispute.PLAN_CONTENTS, decided)
+    later = [{}, {"told_adviser_date": decided}, {"mediation_date": today + timedelta(days=10)}, {"resolved": True}]
+    for dispute, decision, contacted, certificate, wants in itertools.product(
+        [None, *Dispute], [None, decided], *[[None, True, False]] * 3
     ):
         for cert_date in {None, decision if certificate else None}:
-            advice = advise(Situation(capacity, today, dispute, decision, contacted, certificate, cert_date, wants))
-            texts[f"summary.routes.{advice.route}"] = (CHANNELS, {})
-            for step in advice.steps:
-                texts[f"summary.steps.{step.key}.{'dated' if step.due else 'undated'}"] = (CHANNELS, {"due": step.due})
-            texts.update((f"summary.notes.{note}", (("sms",), {})) for note in advice.notes)
+            for told in later:
+                yield Situation(
+                    Capacity.PARENT, today, dispute, decision, contacted, certificate, cert_date, wants, **told
+                )
+
+
+@lru_cache(maxsize=1)
+def _summary_texts() -> tuple[tuple[str, tuple[str, ...], dict[str, object]], ...]:
+    """Every route, step, note and reminder the rules can give, with the channels
+    and values they are rendered with. Computed once: the rules are code, not data."""
+    texts: dict[str, tuple[tuple[str, ...], dict[str, object]]] = {}
+    for situation in _situations():
+        advice = advise(situation)
+        texts[f"summary.routes.{advice.route}"] = (CHANNELS, {})
+        for step in advice.steps:
+            texts[f"summary.steps.{step.key}.{'dated' if step.due else 'undated'}"] = (CHANNELS, {"due": step.due})
+        texts.update((f"summary.notes.{note}", (("sms",), {})) for note in advice.notes)
+        for reminder in reminders.plan(advice, date.min, (1,)):
+            texts[f"reminders.{reminder.kind}.{reminder.step}"] = (("sms",), {"due": reminder.due})
     return tuple((key, channels, values) for key, (channels, values) in sorted(texts.items()))
 
 

@@ -15,6 +15,7 @@ KINDS = ("menu", "date", "council", "end")
 COMMANDS = ("adviser", "restart", "stop", "return")
 KEY_COMMANDS = ("repeat", "back", "help")
 HELP = "help"
+UPDATE = "update"  # after the summary: the caller tells us something new
 MAX_REPROMPTS = 3
 
 
@@ -24,6 +25,7 @@ class Option:
     line: int
     next: str | None = None
     do: str | None = None
+    sets: tuple[tuple[str, str], ...] = ()  # answers this option also records
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Question:
     next: tuple[Branch, ...] = ()
     unknown: bool = False
     not_before: str | None = None
+    future: bool = False  # a date still to come (a meeting), not a past letter
 
     def option(self, number: int) -> Option | None:
         """The 1-based option a caller picked, as keys and lists number them."""
@@ -106,6 +109,7 @@ def _question(name: str, body: object, line: int) -> Question:
         next=_branches(body.get("next"), getattr(body, "line_of", lambda _: line)("next")),
         unknown=bool(body.get("unknown", False)),
         not_before=body.get("not_before"),
+        future=bool(body.get("future", False)),
     )
 
 
@@ -117,6 +121,7 @@ def _option(item: object, line: int) -> Option:
         line=getattr(item, "line", line),
         next=item.get("next"),
         do=item.get("do"),
+        sets=tuple((str(k), str(v)) for k, v in (item.get("sets") or {}).items()),
     )
 
 

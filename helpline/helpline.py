@@ -54,8 +54,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Helpline:
         raise CheckFailed([f"HELPLINE_LANGUAGE={settings.language}: no prompts/{settings.language}.yaml"])
     catalogue = catalogues[settings.language]
     councils = directory.serving(settings.councils)
-    engine = Engine(flow, catalogue, directory, councils)
+    engine = Engine(flow, catalogue, directory, councils, settings.reminder_days)
     words = Words(flow, catalogue, directory, councils)
+    zone = ZoneInfo(settings.timezone)
     database = make_engine(settings.database_url)
     sessions = make_sessions(database)
     sender = make_sender(
@@ -65,13 +66,12 @@ def build(settings: Settings, clock: Clock | None = None) -> Helpline:
         settings.twilio_messaging_service_sid,
         settings.twilio_api_base_url,
     )
-    zone = ZoneInfo(settings.timezone)
     return Helpline(
         settings=settings,
         engine=engine,
         words=words,
         database=database,
-        turns=TurnRunner(sessions, engine, words),
+        turns=TurnRunner(sessions, engine, words, zone),
         dispatcher=Dispatcher(sessions, sender),
         clock=clock or (lambda: datetime.now(zone)),
     )

@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +25,9 @@ from helpline.channels.words import Words
 from helpline.engine.conversation import Conversation
 from helpline.engine.engine import Engine
 from helpline.engine.intents import Intent
-from helpline.engine.turn import OptOut, RequestCallback, TextCaller, Turn
+from helpline.engine.turn import OptOut, RequestCallback, Schedule, TextCaller, Turn
+from helpline.outbox.schedule import REMINDER_KINDS, reminder_rows
+from helpline.storage.callers import opt_out
 from helpline.storage.models import Caller, CallbackRequest, OutboxMessage, WebhookReceipt, utcnow
 
 MAX_ATTEMPTS = 50
@@ -50,6 +53,7 @@ class TurnRunner:
     sessions: async_sessionmaker[AsyncSession]
     engine: Engine
     words: Words
+    zone: ZoneInfo
 
     async def run(
         self, key: str, number: str, intent: Intent, today: date, render: Render, media_type: str
@@ -131,12 +135,20 @@ class TurnRunner:
                 queued += 1
             elif isinstance(effect, RequestCallback):
                 session.add(CallbackRequest(caller_id=caller_id, channel=channel, question=effect.question))
-            elif isinstance(effect, OptOut):
+            elif isinstance(effect, Schedule):
                 await session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.caller_id == caller_id, OutboxMessage.status == "pending")
-                    .values(status="cancelled")
+                    .where(
+                        OutboxMessage.caller_id == caller_id,
+                        OutboxMessage.status == "pending",
+                        OutboxMessage.kind.in_(REMINDER_KINDS),
+                    )
+                    .values(status="replaced")
                 )
+                if not number.startswith(HIDDEN_PREFIX):
+                    session.add_all(reminder_rows(effect.reminders, caller_id, number, self.words, self.zone))
+            elif isinstance(effect, OptOut):
+                await opt_out(session, caller_id)
         return queued
 
 

@@ -173,8 +173,8 @@ BREAKAGES = [
         id="flow-option-leads-to-unknown-question",
     ),
     pytest.param(
-        Breakage("flow", "    next: summary\n", "    next: sumary\n", "'council' leads to unknown question 'sumary'",
-                 at="    next: sumary"),
+        Breakage("flow", "    saves: council\n    next: summary\n", "    saves: council\n    next: sumary\n",
+                 "'council' leads to unknown question 'sumary'", at="    next: sumary"),
         id="flow-next-leads-to-unknown-question",
     ),
     pytest.param(
@@ -205,7 +205,7 @@ BREAKAGES = [
         id="flow-last-branch-has-when",
     ),
     pytest.param(
-        Breakage("flow", "not_before: decision_date", "not_before: decision_day",
+        Breakage("flow", "    unknown: true\n    not_before: decision_date", "    unknown: true\n    not_before: decision_day",
                  "'certificate_date' is not_before 'decision_day', which no question saves",
                  at="  certificate_date:\n"),
         id="flow-not-before-unsaved-answer",
@@ -323,7 +323,7 @@ BREAKAGES = [
         id="dated-step-without-due",
     ),
     pytest.param(
-        Breakage("en", '"Keep copies of everything you send, with', '"Keep copies of everything you send to {council}, with',
+        Breakage("en", '"Keep copies of all you send, with', '"Keep copies of all you send to {council}, with',
                  "summary.keep_copies (sms) uses an unknown name 'council'"),
         id="prompt-uses-unknown-name",
     ),
@@ -350,7 +350,7 @@ BREAKAGES = [
         id="unknown-name-in-summary-route",
     ),
     pytest.param(
-        Breakage("en", '"You do not have to agree in mediation."', '"You do not have to agree in {council} mediation."',
+        Breakage("en", '"You need not agree in mediation,"', '"You need not agree in {council} mediation,"',
                  "summary.notes.mediation_voluntary (sms) uses an unknown name 'council'"),
         id="unknown-name-in-summary-note",
     ),

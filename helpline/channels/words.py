@@ -12,6 +12,7 @@ from helpline.directory import Council, Directory
 from helpline.engine.turn import Summary, Turn
 from helpline.flow import Flow
 from helpline.prompts import Catalogue
+from helpline.rules.reminders import Reminder
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class Words:
             return said
         said.append(" ".join(render(f"summary.notes.{note}", "sms") for note in advice.notes))
         said += self.contacts(self.directory.get(summary.council))
+        if summary.reminders:
+            said.append(render("summary.reminders", "sms"))
         said.append(render("summary.keep_copies", "sms"))
         return [render("summary.heading", "sms"), *[line for line in said if line]]
 
@@ -86,6 +89,12 @@ class Words:
             said.append(_tidy(render("summary.contacts.sendiass", "sms", **vars(council.sendiass))))
         said.append(render("summary.contacts.national", "sms"))
         return said
+
+    def reminder(self, reminder: Reminder) -> str:
+        """A reminder or check-in text: what, by when, and how to change or stop it."""
+        render = self.catalogue.render
+        about = render(f"reminders.{reminder.kind}.{reminder.step}", "sms", due=reminder.due)
+        return f"{about}\n{render('reminders.footer', 'sms')}"
 
 
 def _tidy(text: str) -> str:

@@ -15,10 +15,11 @@ from helpline.engine.conversation import Conversation
 from helpline.engine.intents import Intent
 from helpline.engine.machine import ANSWER, FlowMachine
 from helpline.engine.reading import UNKNOWN, read_answer
-from helpline.engine.turn import Line, OptIn, OptOut, RequestCallback, Summary, TextCaller, Turn
+from helpline.engine.turn import Line, OptIn, OptOut, RequestCallback, Schedule, Summary, TextCaller, Turn
 from helpline.flow import HELP, Flow
 from helpline.prompts import Catalogue
-from helpline.rules.routes import Capacity, Dispute, Situation, advise
+from helpline.rules.reminders import Reminder, plan
+from helpline.rules.routes import Advice, Capacity, Dispute, Situation, advise
 
 # Deployments with more councils than keys say so and carry on by SMS.
 MAX_VOICE_COUNCILS = 8
@@ -31,6 +32,7 @@ class Engine:
     catalogue: Catalogue
     directory: Directory
     voice_councils: list[Council] = field(default_factory=list)
+    reminder_days: tuple[int, ...] = (14, 7, 2)
 
     def __post_init__(self) -> None:
         self.machine = FlowMachine(self.flow)
@@ -45,9 +47,12 @@ class Engine:
                 turn.effects.append(OptIn())
                 return self._ask(conv, turn, today)
             if intent.channel == "sms":
-                turn.silent = True
+                if intent.command == i.HELP:
+                    turn.lines.append(Line("messages.help_opted_out"))  # carriers require HELP to be answered
+                else:
+                    turn.silent = True
                 return turn
-        if intent.command == i.START:
+        if intent.command == i.START or (intent.command == i.UPDATE and not self._at_end(conv)):
             intent = Intent(intent.channel, text=intent.text)  # "yes" is an answer when opted in
         if conv.state is None:
             conv.state = self.flow.start
@@ -63,9 +68,13 @@ class Engine:
     # -- commands -----------------------------------------------------------
 
     def _command(self, conv: Conversation, command: str, turn: Turn, today: date) -> Turn:
-        if command == i.HELP and conv.state != HELP and HELP in self.flow.questions:
+        if command in (i.HELP, i.UPDATE) and conv.state != command and command in self.flow.questions:
             conv.history.append(conv.state)
-            self.machine.fire(conv, i.HELP)
+            self.machine.fire(conv, command)
+        elif command in (i.REMINDERS_OFF, i.REMINDERS_ON):
+            conv.answers["reminders"] = "no" if command == i.REMINDERS_OFF else "yes"
+            turn.lines.append(Line(f"messages.{command}"))
+            turn.effects.append(Schedule(self._reminders(conv, today)))
         elif command in (i.BACK, RETURN):
             self._back(conv, turn)
         elif command == i.RESTART:
@@ -123,6 +132,8 @@ class Engine:
         option = next((o for o in question.options if o.value == reading.value), None)
         if option and option.do:
             return self._command(conv, option.do, turn, today)
+        if option:
+            conv.answers.update(option.sets)
         if question.saves:
             conv.answers[question.saves] = reading.value
         conv.history.append(conv.state)
@@ -161,7 +172,10 @@ class Engine:
         return turn
 
     def _summary(self, conv: Conversation, turn: Turn, today: date) -> Turn:
-        turn.summary = Summary(advise(situation(conv.answers, today)), conv.answers.get("council"), today)
+        advice = advise(situation(conv.answers, today))
+        reminders = self._reminders(conv, today, advice)
+        turn.summary = Summary(advice, conv.answers.get("council"), today, bool(reminders))
+        turn.effects.append(Schedule(reminders))
         if turn.channel == "voice":
             turn.hangup = True
             if conv.textable:
@@ -171,6 +185,16 @@ class Engine:
                 reason = "summary_hidden_number" if not conv.can_text else "summary_no_texts"
                 turn.lines.append(Line(f"messages.{reason}"))
         return turn
+
+    def _reminders(self, conv: Conversation, today: date, advice: Advice | None = None) -> tuple[Reminder, ...]:
+        """The reminders this caller should get from now on: none before their
+        summary, and none if we cannot text them or they said NO REMINDERS."""
+        if not conv.textable or conv.answers.get("reminders") == "no" or not self._at_end(conv):
+            return ()
+        return tuple(plan(advice or advise(situation(conv.answers, today)), today, self.reminder_days))
+
+    def _at_end(self, conv: Conversation) -> bool:
+        return conv.state is not None and self.flow.questions[conv.state].kind == "end"
 
     def _voice_councils_fit(self) -> bool:
         return 0 < len(self.voice_councils) <= MAX_VOICE_COUNCILS
@@ -208,4 +232,7 @@ def situation(answers: dict[str, str], today: date) -> Situation:
         has_certificate=yes("has_certificate"),
         certificate_date=day("certificate_date"),
         wants_mediation=yes("wants_mediation"),
+        told_adviser_date=day("told_adviser_date"),
+        mediation_date=day("mediation_date"),
+        resolved=answers.get("resolved") == "yes",
     )

@@ -15,6 +15,11 @@ RESTART = "restart"
 STOP = "stop"
 START = "start"
 ADVISER = "adviser"
+UPDATE = "update"
+REMINDERS_OFF = "reminders_off"
+REMINDERS_ON = "reminders_on"
+# The commands a caller can text; their words are in prompts/<language>.yaml.
+TEXT_COMMANDS = (HELP, BACK, REPEAT, RESTART, STOP, START, ADVISER, UPDATE, REMINDERS_OFF, REMINDERS_ON)
 # What channels report that is not an answer.
 ARRIVE = "arrive"  # a call was answered
 SILENCE = "silence"  # the keypad gather timed out

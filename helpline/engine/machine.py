@@ -13,7 +13,7 @@ from collections.abc import Callable
 from transitions import EventData, Machine
 
 from helpline.engine.conversation import Conversation
-from helpline.flow import HELP, Branch, Flow
+from helpline.flow import HELP, UPDATE, Branch, Flow
 
 ANSWER = "answer"
 
@@ -44,6 +44,9 @@ class FlowMachine:
         if HELP in flow.questions:
             others = [name for name in flow.questions if name != HELP]
             self.machine.add_transition(HELP, others, HELP)
+        if UPDATE in flow.questions:
+            ends = [q.name for q in flow.questions.values() if q.kind == "end"]
+            self.machine.add_transition(UPDATE, ends, UPDATE)
 
     def fire(self, conversation: Conversation, trigger: str, value: str | None = None) -> bool:
         """Fire one trigger for this conversation; True if it moved.

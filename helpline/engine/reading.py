@@ -62,9 +62,9 @@ def _read_date(
     if question.unknown and _says_unknown(intent, unknown):
         return Reading(value=UNKNOWN)
     if intent.channel == "voice":
-        reading = dates.read_keypad_date(intent.text, today)
+        reading = dates.read_keypad_date(intent.text, today, future=question.future)
     else:
-        reading = dates.read_text_date(intent.text, today)
+        reading = dates.read_text_date(intent.text, today, future=question.future)
     if reading.value is None:
         return Reading(problem=f"date_problem.{reading.problem}")
     earliest = answers.get(question.not_before or "")

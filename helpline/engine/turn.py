@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from helpline.rules.reminders import Reminder
 from helpline.rules.routes import Advice
 
 
@@ -23,6 +24,7 @@ class Summary:
     advice: Advice
     council: str | None  # GSS code
     today: Any
+    reminders: bool = False  # reminders are scheduled: say so, and how to stop them
 
 
 @dataclass
@@ -46,6 +48,13 @@ class TextCaller:
 @dataclass(frozen=True)
 class RequestCallback:
     question: str | None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Replace the caller's pending reminders with these (none: cancel them all)."""
+
+    reminders: tuple[Reminder, ...]
 
 
 @dataclass(frozen=True)

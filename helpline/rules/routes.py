@@ -93,7 +93,7 @@ def advise(situation: Situation) -> Advice:
     """The route, the caller's own next steps and dates, and the notes that fit them."""
     if situation.resolved:
         # The caller told us it is sorted: nothing left to do or remind about.
-        return Advice(Route.RESOLVED, (), ("no_agreement_still_appeal",), ("Guide, Things to Remember",))
+        return Advice(Route.RESOLVED, ())
     if situation.capacity is Capacity.SCHOOL:
         return _school()
     advice = _route_for(situation)

@@ -16,6 +16,7 @@ from helpline.channels import sms, voice
 from helpline.engine.intents import ARRIVE, Intent
 from helpline.helpline import Helpline
 from helpline.phone import normalise_number
+from helpline.storage.callers import record_delivery
 from helpline.storage.database import create_tables
 from helpline.turns import HIDDEN_PREFIX, Reply
 from helpline.web.signatures import is_signed
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 XML = "application/xml"
 VOICE_ANSWER_PATH = "/twilio/voice/answer"
+STATUS_PATH = "/twilio/status"
 
 
 def create_app(helpline: Helpline, create_schema: bool = True) -> Starlette:
@@ -84,6 +86,19 @@ def create_app(helpline: Helpline, create_schema: bool = True) -> Starlette:
         key = f"{call_sid}:{step}"
         return respond(await helpline.turns.run(key, number, intent, helpline.clock().date(), render, XML))
 
+    async def status_webhook(request: Request) -> Response:
+        """Twilio's delivery reports for the texts we sent: recorded on the outbox
+        row; error 21610 means the number opted out at Twilio, so we stop too."""
+        form = await signed_form(request)
+        if form is None:
+            return PlainTextResponse("Forbidden", status_code=403)
+        message_sid = form.get("MessageSid") or form.get("SmsSid", "")
+        status, error = form.get("MessageStatus", ""), form.get("ErrorCode", "")
+        if not message_sid or not status:
+            return PlainTextResponse("MessageSid and MessageStatus are required", status_code=400)
+        await record_delivery(helpline.turns.sessions, message_sid, status, int(error) if error.isdigit() else None)
+        return Response(status_code=204)
+
     async def healthz(_request: Request) -> Response:
         return PlainTextResponse("ok")
 
@@ -100,6 +115,7 @@ def create_app(helpline: Helpline, create_schema: bool = True) -> Starlette:
             Route("/twilio/sms", sms_webhook, methods=["POST"]),
             Route("/twilio/voice", voice_webhook, methods=["POST"]),
             Route(VOICE_ANSWER_PATH, voice_webhook, methods=["POST"]),
+            Route(STATUS_PATH, status_webhook, methods=["POST"]),
         ],
         lifespan=lifespan,
     )

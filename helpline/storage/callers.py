@@ -1,0 +1,56 @@
+"""Opting a caller out of texts: when they say STOP, or Twilio tells us they did
+(error 21610 on a send)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from helpline.storage.models import Caller, OutboxMessage, utcnow
+
+UNSENT = ("pending", "sending")
+
+
+async def opt_out(session: AsyncSession, caller_id: int) -> None:
+    """No more texts to this caller, including those already queued or being
+    claimed for sending (a dispatcher re-checks before it sends). Bumps the
+    caller's version, so a turn saving at the same time starts again and keeps
+    the opt-out. In the caller's transaction: nothing is committed here."""
+    await session.execute(
+        update(Caller)
+        .where(Caller.id == caller_id)
+        .values(opted_out=True, version=Caller.version + 1, updated_at=utcnow())
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.caller_id == caller_id, OutboxMessage.status.in_(UNSENT))
+        .values(status="cancelled")
+    )
+
+
+async def opt_out_number(session: AsyncSession, number: str) -> None:
+    """`opt_out` for an E.164 number; nothing happens if it is not a caller's."""
+    caller_id = (await session.execute(select(Caller.id).where(Caller.number == number))).scalar_one_or_none()
+    if caller_id is not None:
+        await opt_out(session, caller_id)
+
+
+OPTED_OUT_AT_TWILIO = 21610  # "Attempt to send to unsubscribed recipient"
+
+
+async def record_delivery(
+    sessions: async_sessionmaker[AsyncSession], message_sid: str, status: str, error_code: int | None
+) -> None:
+    """Keep Twilio's latest delivery status on the outbox row it reports on."""
+    async with sessions() as session:
+        message = (
+            await session.execute(select(OutboxMessage).where(OutboxMessage.sid == message_sid))
+        ).scalar_one_or_none()
+        if message is None:
+            return  # not one of ours (or sent before this database): nothing to record
+        message.delivery_status = status
+        if error_code is not None:
+            message.error_code = error_code
+        if error_code == OPTED_OUT_AT_TWILIO:
+            await opt_out(session, message.caller_id)
+        await session.commit()
