@@ -4,6 +4,7 @@ fake Twilio API on loopback."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Iterator
@@ -66,19 +67,36 @@ def clock() -> list[datetime]:
     return [TODAY]
 
 
-@pytest.fixture
-async def helpline(settings: Settings, clock: list[datetime]) -> AsyncIterator[Helpline]:
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings, clock: list[datetime], base_url: str = "http://internal:8000"
+) -> AsyncIterator[tuple[Helpline, httpx.AsyncClient]]:
+    """A helpline built from these settings, its tables made, and an HTTP client
+    for its ASGI app (on a base URL unlike the public one, as behind a proxy)."""
     built = build(settings, clock=lambda: clock[0])
     await create_tables(built.database)
-    yield built
-    await built.database.dispose()
+    try:
+        transport = httpx.ASGITransport(app=create_app(built, create_schema=False))
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield built, client
+    finally:
+        await built.database.dispose()
 
 
 @pytest.fixture
-async def http(helpline: Helpline) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(helpline, create_schema=False))
-    async with httpx.AsyncClient(transport=transport, base_url="http://internal:8000") as client:
-        yield client
+async def served(settings: Settings, clock: list[datetime]) -> AsyncIterator[tuple[Helpline, httpx.AsyncClient]]:
+    async with running(settings, clock) as both:
+        yield both
+
+
+@pytest.fixture
+def helpline(served: tuple[Helpline, httpx.AsyncClient]) -> Helpline:
+    return served[0]
+
+
+@pytest.fixture
+def http(served: tuple[Helpline, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return served[1]
 
 
 async def post_signed(

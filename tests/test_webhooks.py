@@ -6,17 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from helpline.config import Settings
-from helpline.helpline import build
-from helpline.storage.database import create_tables
 from helpline.storage.models import Caller, WebhookReceipt
-from helpline.web.app import create_app
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC, Phone, post_signed, sid
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC, Phone, post_signed, running, sid
 
 
 def _sms_form(body: str, message_sid: str | None = None, number: str = CALLER) -> dict[str, str]:
@@ -65,15 +63,9 @@ async def test_unsigned_or_badly_signed_webhooks_get_403_and_change_nothing(http
 
 
 async def test_signature_over_the_request_url_when_no_public_base_url(settings, clock) -> None:
-    local = Settings(**{**settings.__dict__, "public_base_url": None})
-    helpline = build(local, clock=lambda: clock[0])
-    await create_tables(helpline.database)
-    transport = httpx.ASGITransport(app=create_app(helpline, create_schema=False))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        form = _sms_form("hi")
-        ok = await post_signed(http, "/twilio/sms", form, signed_url="http://testserver/twilio/sms")
+    async with running(replace(settings, public_base_url=None), clock, "http://testserver") as (_, http):
+        ok = await post_signed(http, "/twilio/sms", _sms_form("hi"), signed_url="http://testserver/twilio/sms")
         refused = await post_signed(http, "/twilio/sms", _sms_form("hi"))  # signed for PUBLIC
-    await helpline.database.dispose()
     assert ok.status_code == 200 and "Who are you?" in ok.text
     assert refused.status_code == 403
 
@@ -81,26 +73,16 @@ async def test_signature_over_the_request_url_when_no_public_base_url(settings, 
 async def test_validation_can_be_turned_off_only_explicitly_and_warns(settings, clock, caplog) -> None:
     with pytest.raises(ValueError, match="HELPLINE_VALIDATE_SIGNATURES"):
         Settings.from_env({"HELPLINE_VALIDATE_SIGNATURES": "maybe"})
-    off = Settings(**{**settings.__dict__, "validate_signatures": False})
-    helpline = build(off, clock=lambda: clock[0])
-    await create_tables(helpline.database)
     with caplog.at_level(logging.WARNING):
-        app = create_app(helpline, create_schema=False)
+        async with running(replace(settings, validate_signatures=False), clock) as (_, http):
+            response = await http.post("/twilio/sms", data=_sms_form("hi"))
     assert "NOT checked" in caplog.text
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as http:
-        response = await http.post("/twilio/sms", data=_sms_form("hi"))
-    await helpline.database.dispose()
     assert response.status_code == 200
 
 
 async def test_no_auth_token_refuses_every_webhook(settings, clock) -> None:
-    tokenless = Settings(**{**settings.__dict__, "twilio_auth_token": None})
-    helpline = build(tokenless, clock=lambda: clock[0])
-    await create_tables(helpline.database)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(helpline, create_schema=False)),
-                                 base_url="http://x") as http:
+    async with running(replace(settings, twilio_auth_token=None), clock) as (_, http):
         response = await post_signed(http, "/twilio/sms", _sms_form("hi"))
-    await helpline.database.dispose()
     assert response.status_code == 403
 
 
@@ -202,11 +184,7 @@ async def test_a_hidden_number_can_use_the_phone_but_gets_no_texts(phone: Phone,
 
 
 async def test_too_many_councils_for_the_keypad_continue_by_sms(settings, clock, fake_twilio) -> None:
-    everywhere = Settings(**{**settings.__dict__, "councils": []})  # the whole directory: more than 8
-    helpline = build(everywhere, clock=lambda: clock[0])
-    await create_tables(helpline.database)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(helpline, create_schema=False)),
-                                 base_url="http://internal") as http:
+    async with running(replace(settings, councils=[]), clock) as (_, http):  # the whole directory: more than 8
         phone = Phone(http)
         await phone.call()
         heard = await phone.press("4")
@@ -214,7 +192,6 @@ async def test_too_many_councils_for_the_keypad_continue_by_sms(settings, clock,
         [texted] = fake_twilio.messages
         assert "Which council is it? Text its name" in texted["body"]
         assert "Schools cannot use mediation or appeal." in await phone.text("Leeds")
-    await helpline.database.dispose()
 
 
 async def test_sms_without_a_usable_number_is_acknowledged_not_answered(http, helpline) -> None:
