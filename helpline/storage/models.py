@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, DateTime, Text
+from sqlalchemy import JSON, Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -71,14 +71,15 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_claimable", "status", "due_at"),)  # what dispatchers scan
 
     id: int | None = Field(default=None, primary_key=True)
     caller_id: int = Field(index=True)
     to: str
     body: str = Field(sa_column=Column(Text, nullable=False))
     kind: str = "reply"  # reply, summary, reminder, check_in
-    status: str = Field(default="pending", index=True)
-    due_at: datetime = _timestamp(index=True)
+    status: str = "pending"
+    due_at: datetime = _timestamp()
     deadline_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     claimed_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     claimed_by: str | None = None
