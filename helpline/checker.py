@@ -52,18 +52,25 @@ MESSAGES: dict[str, tuple[str, ...]] = {
     "summary.reminders": ("sms",),
     "reminders.footer": ("sms",),
     "messages.council_problem.not_found": ("sms",),
+    "messages.council_problem.choose": ("sms",),
+    "messages.council_problem.too_many": ("sms",),
     "messages.council_problem.dont_know": ("sms",),
     "summary.heading": ("sms",),
     "summary.steps.passed": ("sms", "voice"),
     "summary.keep_copies": ("sms",),
-    **{f"summary.contacts.{c}": ("sms",) for c in ("heading", "provider", "sendiass", "no_entry", "national")},
+    **{f"summary.contacts.{c}": ("sms",) for c in
+       ("heading", "provider", "adviser", "sendiass", "local_offer", "checked", "no_entry", "national")},
 }
 # The names the contact lines may use, with sample values.
 _CONTACT = {"name": "Mediation Ltd", "phone": "0161 496 0000", "email": "a@example.org", "website": "example.org"}
-CONTACT_VALUES: dict[str, dict[str, object]] = {
+SAMPLE_VALUES: dict[str, dict[str, object]] = {
+    "messages.council_problem.choose": {"choices": ["Manchester City Council", "Kent County Council"]},
     "summary.contacts.heading": {"council": "Manchester City Council"},
-    "summary.contacts.provider": {**_CONTACT, "checked": date(2026, 11, 1)},
+    "summary.contacts.provider": _CONTACT,
+    "summary.contacts.adviser": _CONTACT,
     "summary.contacts.sendiass": _CONTACT,
+    "summary.contacts.local_offer": {"url": "example.org/local-offer"},
+    "summary.contacts.checked": {"checked": date(2026, 11, 1)},
 }
 SAMPLE_DATE = date(2027, 9, 30)  # a Thursday in September: a long written date
 OTHER_DATE = date(2026, 1, 2)  # differs from SAMPLE_DATE in every part, so any date code tells them apart
@@ -207,7 +214,7 @@ def _check_prompts(flow: Flow, catalogue: Catalogue) -> list[str]:
         return problems
     path = catalogue.path
     for key, channels in MESSAGES.items():
-        problems += _need(catalogue, key, channels, **CONTACT_VALUES.get(key, {}))
+        problems += _need(catalogue, key, channels, **SAMPLE_VALUES.get(key, {}))
     for command in TEXT_COMMANDS:
         if not catalogue.words(f"commands.{command}"):
             problems.append(f"{path}:{_line(catalogue, 'commands')}: no words for the {command} command")

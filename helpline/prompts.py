@@ -63,6 +63,8 @@ class Catalogue:
     def format_value(self, value: object, channel: str) -> str:
         if isinstance(value, date):
             return value.strftime(self.data["dates"][channel])
+        if isinstance(value, list):  # choices to reply with by number, one a line
+            return "\n".join(f"{number} {item}" for number, item in enumerate(value, start=1))
         return str(value)
 
 

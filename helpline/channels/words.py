@@ -75,18 +75,21 @@ class Words:
         return [render("summary.heading", "sms"), *[line for line in said if line]]
 
     def contacts(self, council: Council | None) -> list[str]:
+        """Who to contact, as the operators' directory has it, with when it was checked;
+        where it has no mediation contact, where to find one, never a guess."""
         render = self.catalogue.render
         said = []
         if council is not None:
             said.append(render("summary.contacts.heading", "sms", council=council.name))
-            if council.mediation:
-                said.append(
-                    _tidy(render("summary.contacts.provider", "sms", **vars(council.mediation), checked=council.checked))
-                )
-        if council is None or council.mediation is None:
+            for key, contact in (("provider", council.mediation), ("adviser", council.adviser), ("sendiass", council.sendiass)):
+                if contact:
+                    said.append(_tidy(render(f"summary.contacts.{key}", "sms", **vars(contact))))
+            if council.local_offer:
+                said.append(render("summary.contacts.local_offer", "sms", url=council.local_offer))
+        if council is None or not (council.mediation or council.adviser):
             said.append(render("summary.contacts.no_entry", "sms"))
-        if council is not None and council.sendiass:
-            said.append(_tidy(render("summary.contacts.sendiass", "sms", **vars(council.sendiass))))
+        if council is not None and council.checked and council.has_contacts:
+            said.append(render("summary.contacts.checked", "sms", checked=council.checked))
         said.append(render("summary.contacts.national", "sms"))
         return said
 

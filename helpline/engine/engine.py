@@ -14,7 +14,7 @@ from helpline.engine import intents as i
 from helpline.engine.conversation import Conversation
 from helpline.engine.intents import Intent
 from helpline.engine.machine import ANSWER, FlowMachine
-from helpline.engine.reading import UNKNOWN, read_answer
+from helpline.engine.reading import CHOICES, UNKNOWN, read_answer
 from helpline.engine.turn import Line, OptIn, OptOut, RequestCallback, Schedule, Summary, TextCaller, Turn
 from helpline.flow import HELP, Flow
 from helpline.prompts import Catalogue
@@ -126,6 +126,12 @@ class Engine:
         reading = read_answer(
             question, intent, self.catalogue, self.directory, self.voice_councils, conv.answers, today
         )
+        conv.answers.pop(CHOICES, None)
+        if reading.choices:
+            conv.answers[CHOICES] = ",".join(council.code for council in reading.choices)
+            names = [council.name for council in reading.choices]
+            turn.lines.append(Line(f"messages.{reading.problem}", {"choices": names}))
+            return turn
         if reading.value is None:
             return self._not_understood(conv, turn, f"messages.{reading.problem}", today)
         conv.reprompts = 0

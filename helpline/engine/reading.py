@@ -18,10 +18,14 @@ from helpline.prompts import Catalogue
 UNKNOWN = "unknown"
 
 
+CHOICES = "council_choices"  # councils offered when a name fitted several
+
+
 @dataclass(frozen=True)
 class Reading:
     value: str | None = None
     problem: str | None = None  # a prompt key under messages.
+    choices: tuple[Council, ...] = ()  # councils to offer by number
 
 
 def read_answer(
@@ -38,7 +42,7 @@ def read_answer(
     if question.kind == "date":
         return _read_date(question, intent, catalogue, answers, today)
     if question.kind == "council":
-        return _read_council(question, intent, catalogue, directory, voice_councils)
+        return _read_council(question, intent, catalogue, directory, voice_councils, answers)
     return Reading(problem="not_understood")
 
 
@@ -85,16 +89,27 @@ def _read_council(
     catalogue: Catalogue,
     directory: Directory,
     voice_councils: list[Council],
+    answers: dict[str, str],
 ) -> Reading:
     if intent.channel == "voice":
-        index = int(intent.text) - 1 if intent.text.isdigit() and len(intent.text) == 1 else -1
-        if 0 <= index < len(voice_councils):
-            return Reading(value=voice_councils[index].code)
-        return Reading(problem="not_understood")
+        return _pick(intent.text, voice_councils)
+    offered = [c for c in map(directory.get, answers.get(CHOICES, "").split(",")) if c]
+    if offered and (picked := _pick(intent.text, offered)).value:
+        return picked
     dont_know = {words.normalise(w) for w in catalogue.words(f"questions.{question.name}.dont_know")}
     if words.normalise(intent.text) in dont_know:
         return Reading(problem="council_problem.dont_know")
-    found = directory.find(intent.text)
-    if len(found) == 1:
-        return Reading(value=found[0].code)
-    return Reading(problem="council_problem.not_found")
+    found = directory.lookup(intent.text)
+    if len(found.councils) == 1:
+        return Reading(value=found.councils[0].code)
+    if found.councils:
+        return Reading(problem="council_problem.choose", choices=tuple(found.councils))
+    return Reading(problem="council_problem.too_many" if found.too_many else "council_problem.not_found")
+
+
+def _pick(text: str, councils: list[Council]) -> Reading:
+    """A council by its number in the list the caller heard or read."""
+    number = words.match_option(text, [[] for _ in councils]) or 0
+    if 1 <= number <= len(councils):
+        return Reading(value=councils[number - 1].code)
+    return Reading(problem="not_understood")
