@@ -1,0 +1,153 @@
+"""Benchmark: SMS and voice turns against a bare Starlette endpoint, side by side.
+
+Each server runs alone under uvicorn with the same settings (one process,
+no access log); wrk drives it with 32 connections, replaying pre-signed,
+Twilio-shaped requests from many callers (signatures are checked, as in
+production). Prints a Markdown table; also the web process's resident memory
+before and after.
+
+    .venv/bin/python -m bench.http_turns --database sqlite
+    .venv/bin/python -m bench.http_turns --database postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from bench.wrk_requests import ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, sms_requests, voice_requests, write_lua
+from tests.fake_twilio import FakeTwilio
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A fresh, migrated database of this kind; dropped afterwards."""
+    from helpline.storage.migrations import upgrade
+
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite+aiosqlite:///{folder}/bench.db"
+            upgrade(url)
+            yield url
+        return
+    name = f"helpline_bench_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(sql: str) -> None:
+    connection = await asyncpg.connect(POSTGRES_ADMIN)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@contextlib.contextmanager
+def server(app: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, **env},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.post(f"{base}/twilio/sms", data={}).status_code in (200, 400, 403, 422):
+                    break
+            time.sleep(0.05)
+        yield base, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def wrk(base: str, lua: Path, seconds: int, connections: int, threads: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(lua), base],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"\s{label}\s+([\d.]+)(us|ms|s)\b", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": ms("50%"),
+        "p99": ms("99%"),
+        "non2xx": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--callers", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=60000, help="pre-signed requests per run")
+    args = parser.parse_args()
+
+    rows = []
+    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake, tempfile.TemporaryDirectory() as folder:
+        for channel, make in (("sms", sms_requests), ("voice", voice_requests)):
+            for name, app in (("bare Starlette", "bench.bare_app:app"), ("helpline", "app:app")):
+                with database(args.database) as url:
+                    port_env = {
+                        "DATABASE_URL": url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                        "TWILIO_FROM_NUMBER": HELPLINE_NUMBER, "TWILIO_API_BASE_URL": fake.base_url,
+                        "HELPLINE_COUNCILS": "E08000003,E10000016",
+                    }
+                    with server(app, port_env) as (base, pid):
+                        lua = Path(folder) / f"{channel}.lua"
+                        write_lua(make(args.requests, args.callers, base), args.threads, lua)
+                        before = rss_mb(pid)
+                        result = wrk(base, lua, args.seconds, args.connections, args.threads)
+                        rows.append((channel, name, result, before, rss_mb(pid)))
+    print(f"| turn | server | req/s | p50 ms | p99 ms | non-2xx | RSS MB before -> after |  ({args.database}, "
+          f"{args.connections} connections, {args.seconds}s)")
+    print("|---|---|---|---|---|---|---|")
+    for channel, name, r, before, after in rows:
+        print(f"| {channel} | {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['non2xx']:.0f} "
+              f"| {before:.0f} -> {after:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Signed, Twilio-shaped requests for wrk: a Lua file that replays them in order,
+each wrk thread taking every n-th one, so no request is sent twice.
+
+Each of many callers sends the next answer of a whole conversation, round-robin
+across callers, so the flow really advances (and re-prompts where it should)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+ACCOUNT_SID = "AC" + "b" * 32
+AUTH_TOKEN = "bench-auth-token"
+HELPLINE_NUMBER = "+447700900000"
+SMS_SCRIPT = ["hi", "1", "2", "3 October 2026", "no", "yes", "manchester", "update", "4", "repeat"]
+KEYS_SCRIPT = ["", "1", "2", "03102026", "2", "1", "1"]  # "" is the incoming call
+
+
+def caller_number(index: int) -> str:
+    return f"+447700{index:06d}"[:13]
+
+
+def sms_requests(count: int, callers: int, base_url: str) -> list[tuple[str, str, str]]:
+    validator = RequestValidator(AUTH_TOKEN)
+    requests = []
+    for n in range(count):
+        caller, step = n % callers, n // callers
+        form = {
+            "MessageSid": f"SM{n:032x}",
+            "AccountSid": ACCOUNT_SID,
+            "From": f"+4477009{caller:05d}",
+            "To": HELPLINE_NUMBER,
+            "Body": SMS_SCRIPT[step % len(SMS_SCRIPT)],
+        }
+        path = "/twilio/sms"
+        requests.append((path, urlencode(form), validator.compute_signature(base_url + path, form)))
+    return requests
+
+
+def voice_requests(count: int, callers: int, base_url: str) -> list[tuple[str, str, str]]:
+    validator = RequestValidator(AUTH_TOKEN)
+    requests = []
+    for n in range(count):
+        caller, step = n % callers, n // callers
+        call = step // len(KEYS_SCRIPT)
+        digits = KEYS_SCRIPT[step % len(KEYS_SCRIPT)]
+        form = {
+            "CallSid": f"CA{caller:016x}{call:016x}",
+            "AccountSid": ACCOUNT_SID,
+            "From": f"+4477009{caller:05d}",
+            "To": HELPLINE_NUMBER,
+            "CallStatus": "in-progress",
+        }
+        if step % len(KEYS_SCRIPT) == 0:
+            path = "/twilio/voice"
+        else:
+            path = f"/twilio/voice/answer?turn={step}"
+            form["Digits"] = digits
+        requests.append((path, urlencode(form), validator.compute_signature(base_url + path, form)))
+    return requests
+
+
+def write_lua(requests: list[tuple[str, str, str]], threads: int, path: Path) -> None:
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    rows = ",\n".join(f"{{{quote(p)},{quote(b)},{quote(s)}}}" for p, b, s in requests)
+    path.write_text(
+        f"""local reqs = {{
+{rows}
+}}
+local n = #reqs
+local threads = {threads}
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+function init(args)
+  id = wrk.thread:get("id")
+  i = 0
+end
+function request()
+  local r = reqs[((i * threads + id) % n) + 1]
+  i = i + 1
+  return wrk.format("POST", r[1], {{["Content-Type"] = "application/x-www-form-urlencoded",
+                                     ["X-Twilio-Signature"] = r[3]}}, r[2])
+end
+""",
+        encoding="utf-8",
+    )
