@@ -80,10 +80,7 @@ def chat(channel: str, today: object) -> None:
 def worker(drain_only: bool, poll: float, batch: int) -> None:
     """Send the outbox's due SMS until stopped (SIGTERM, Ctrl-C); any number may run at once."""
     import asyncio
-    import dataclasses
-    import os
     import signal
-    from datetime import timedelta
 
     from helpline.outbox import worker as outbox_worker
     from helpline.storage.database import create_tables
@@ -91,12 +88,6 @@ def worker(drain_only: bool, poll: float, batch: int) -> None:
     settings = _settings()
     helpline = _build(settings)
     dispatcher = helpline.dispatcher
-    lease = os.environ.get("HELPLINE_CLAIM_LEASE_SECONDS")
-    if lease:
-        try:
-            dispatcher = dataclasses.replace(dispatcher, lease=timedelta(seconds=float(lease)))
-        except ValueError:
-            raise click.ClickException(f"HELPLINE_CLAIM_LEASE_SECONDS={lease!r}: use seconds, such as 300") from None
 
     async def work() -> None:
         if settings.database_url.startswith("sqlite"):

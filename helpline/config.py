@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,7 @@ class Settings:
     quiet_start: time = time(20, 0)  # no reminders from this local time...
     quiet_end: time = time(9, 0)  # ...until this one
     reminder_days: tuple[int, ...] = (14, 7, 2)  # days before each deadline
+    claim_lease: timedelta = timedelta(minutes=5)  # a worker's hold on a message it is sending
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +61,7 @@ class Settings:
             quiet_start=_time("HELPLINE_QUIET_START", get("HELPLINE_QUIET_START"), defaults.quiet_start),
             quiet_end=_time("HELPLINE_QUIET_END", get("HELPLINE_QUIET_END"), defaults.quiet_end),
             reminder_days=_days("HELPLINE_REMINDER_DAYS", get("HELPLINE_REMINDER_DAYS"), defaults.reminder_days),
+            claim_lease=_seconds("HELPLINE_CLAIM_LEASE_SECONDS", get("HELPLINE_CLAIM_LEASE_SECONDS"), defaults.claim_lease),
         )
 
 
@@ -80,6 +82,18 @@ def _time(name: str, value: str | None, default: time) -> time:
         return time.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{name}={value!r}: use a 24-hour time such as 20:00") from None
+
+
+def _seconds(name: str, value: str | None, default: timedelta) -> timedelta:
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise ConfigError(f"{name}={value!r}: use a number of seconds, such as 300")
+    return timedelta(seconds=seconds)
 
 
 def _days(name: str, value: str | None, default: tuple[int, ...]) -> tuple[int, ...]:

@@ -17,6 +17,7 @@ from helpline.directory import load_directory
 from helpline.engine.engine import Engine
 from helpline.flow import load_flow
 from helpline.outbox.dispatch import Dispatcher
+from helpline.web.paths import STATUS_PATH
 from helpline.outbox.senders import make_sender
 from helpline.prompts import load_catalogues
 from helpline.storage.database import make_engine, make_sessions
@@ -72,6 +73,14 @@ def build(settings: Settings, clock: Clock | None = None) -> Helpline:
         words=words,
         database=database,
         turns=TurnRunner(sessions, engine, words, zone),
-        dispatcher=Dispatcher(sessions, sender),
+        dispatcher=Dispatcher(
+            sessions,
+            sender,
+            quiet_start=settings.quiet_start,
+            quiet_end=settings.quiet_end,
+            zone=zone,
+            status_callback_url=f"{settings.public_base_url}{STATUS_PATH}" if settings.public_base_url else None,
+            lease=settings.claim_lease,
+        ),
         clock=clock or (lambda: datetime.now(zone)),
     )

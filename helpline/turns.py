@@ -26,7 +26,8 @@ from helpline.engine.conversation import Conversation
 from helpline.engine.engine import Engine
 from helpline.engine.intents import Intent
 from helpline.engine.turn import OptOut, RequestCallback, Schedule, TextCaller, Turn
-from helpline.outbox.schedule import REMINDER_KINDS, reminder_rows
+from helpline.outbox.dispatch import QUIET_KINDS
+from helpline.outbox.schedule import reminder_rows
 from helpline.storage.callers import opt_out
 from helpline.storage.models import Caller, CallbackRequest, OutboxMessage, WebhookReceipt, utcnow
 
@@ -141,7 +142,7 @@ class TurnRunner:
                     .where(
                         OutboxMessage.caller_id == caller_id,
                         OutboxMessage.status == "pending",
-                        OutboxMessage.kind.in_(REMINDER_KINDS),
+                        OutboxMessage.kind.in_(QUIET_KINDS),
                     )
                     .values(status="replaced")
                 )

@@ -81,6 +81,7 @@ def twilio_error(status: int, code: int | None = None, message: str | None = Non
 def _free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it: no 40 ms Nagle waits
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     sock.set_inheritable(True)

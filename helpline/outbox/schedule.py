@@ -12,7 +12,6 @@ from helpline.storage.models import OutboxMessage
 
 SEND_AT = time(10, 0)  # mid-morning, local time: read at a sensible hour
 DUE_BY = time(17, 0)  # acts are due by 5pm on the last day (Rules r.12(1); RULES.md s.3)
-REMINDER_KINDS = ("reminder", "check_in")
 
 
 def at(day: date, clock: time, zone: ZoneInfo) -> datetime:

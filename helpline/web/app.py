@@ -19,13 +19,13 @@ from helpline.phone import normalise_number
 from helpline.storage.callers import record_delivery
 from helpline.storage.database import create_tables
 from helpline.turns import HIDDEN_PREFIX, Reply
+from helpline.web.paths import SMS_PATH, STATUS_PATH, VOICE_ANSWER_PATH, VOICE_PATH
 from helpline.web.signatures import is_signed
 
 log = logging.getLogger(__name__)
 
 XML = "application/xml"
-VOICE_ANSWER_PATH = "/twilio/voice/answer"
-STATUS_PATH = "/twilio/status"
+
 
 
 def create_app(helpline: Helpline, create_schema: bool = True) -> Starlette:
@@ -112,8 +112,8 @@ def create_app(helpline: Helpline, create_schema: bool = True) -> Starlette:
     return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/twilio/sms", sms_webhook, methods=["POST"]),
-            Route("/twilio/voice", voice_webhook, methods=["POST"]),
+            Route(SMS_PATH, sms_webhook, methods=["POST"]),
+            Route(VOICE_PATH, voice_webhook, methods=["POST"]),
             Route(VOICE_ANSWER_PATH, voice_webhook, methods=["POST"]),
             Route(STATUS_PATH, status_webhook, methods=["POST"]),
         ],
