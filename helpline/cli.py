@@ -1,10 +1,11 @@
-"""The `helpline` command: serve, check, chat."""
+"""The `helpline` command: serve, worker, check, chat, db, reminders, directory."""
 
 from __future__ import annotations
 
 import logging
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -29,6 +30,15 @@ def _build(settings: Settings):  # type: ignore[no-untyped-def]
         raise click.ClickException(str(error)) from error
 
 
+def _embedded_schema(settings: Settings) -> None:
+    """On the embedded SQLite, bring the schema up to date before starting, so a
+    fresh checkout just works; PostgreSQL is migrated by the release step."""
+    if settings.database_url.startswith("sqlite"):
+        from helpline.storage.migrations import upgrade
+
+        upgrade(settings.database_url)
+
+
 @click.group()
 def main() -> None:
     """SEND disagreement helpline: Twilio webhooks, the conversation, the outbox."""
@@ -40,13 +50,15 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """Serve the webhooks (creates the SQLite tables on a fresh checkout)."""
+    """Serve the webhooks (on SQLite, creating or upgrading the tables first)."""
     import uvicorn
 
     from helpline.web.app import create_app
 
     settings = _settings()
-    app = create_app(_build(settings))
+    helpline = _build(settings)
+    _embedded_schema(settings)
+    app = create_app(helpline)
     click.echo(f"helpline: SMS webhook http://{host}:{port}/twilio/sms, voice http://{host}:{port}/twilio/voice")
     uvicorn.run(app, host=host, port=port, log_level="info")
 
@@ -83,15 +95,13 @@ def worker(drain_only: bool, poll: float, batch: int) -> None:
     import signal
 
     from helpline.outbox import worker as outbox_worker
-    from helpline.storage.database import create_tables
 
     settings = _settings()
     helpline = _build(settings)
+    _embedded_schema(settings)
     dispatcher = helpline.dispatcher
 
     async def work() -> None:
-        if settings.database_url.startswith("sqlite"):
-            await create_tables(helpline.database)
         try:
             if drain_only:
                 click.echo(f"helpline worker: sent {await outbox_worker.drain(dispatcher, batch)}")
@@ -105,3 +115,77 @@ def worker(drain_only: bool, poll: float, batch: int) -> None:
             await helpline.database.dispose()
 
     asyncio.run(work())
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database at DATABASE_URL to the latest schema (the Procfile's release step)."""
+    from helpline.storage.migrations import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    click.echo("ok: the database schema is up to date")
+
+
+@main.group()
+def reminders() -> None:
+    """The reminders and check-ins waiting to be sent."""
+
+
+@reminders.command("list")
+@click.option("--limit", default=50, show_default=True, type=int)
+def reminders_list(limit: int) -> None:
+    """What is due when, soonest first, with callers' numbers masked."""
+    import asyncio
+    from zoneinfo import ZoneInfo
+
+    from helpline.outbox.listing import due_reminders
+
+    settings = _settings()
+    helpline = _build(settings)
+    zone = ZoneInfo(settings.timezone)
+    rows = asyncio.run(due_reminders(helpline.turns.sessions, helpline.database, limit))
+    if not rows:
+        click.echo("no reminders waiting")
+    for row in rows:
+        due = row.due_at.astimezone(zone).strftime("%a %d %b %Y %H:%M")
+        click.echo(f"{due}  {row.kind:<8}  {row.to}  {row.about}")
+
+
+@main.group()
+def directory() -> None:
+    """The councils and the contacts the helpline texts."""
+
+
+@directory.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def directory_import(file: Path) -> None:
+    """Check a contacts CSV and, if every row is sound, make it directory/contacts.yaml."""
+    from helpline.directory_import import import_contacts
+
+    settings = _settings()
+    problems = import_contacts(file, settings.directory_dir)
+    if problems:
+        raise click.ClickException("nothing was imported:\n" + "\n".join(problems))
+    click.echo(f"ok: {settings.directory_dir / 'contacts.yaml'} replaced from {file}; restart the server to use it")
+
+
+@directory.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--all", "all_councils", is_flag=True, help="A row for every council, to fill in.")
+def directory_export(file: Path | None, all_councils: bool) -> None:
+    """Write the contacts as CSV, to FILE or to the terminal."""
+    from helpline.directory_import import export_contacts
+
+    count = export_contacts(_settings().directory_dir, file or sys.stdout, all_councils=all_councils)
+    if file:
+        click.echo(f"ok: {count} councils written to {file}", err=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -76,7 +76,7 @@ async def running(
     built = build(settings, clock=lambda: clock[0])
     await create_tables(built.database)
     try:
-        transport = httpx.ASGITransport(app=create_app(built, create_schema=False))
+        transport = httpx.ASGITransport(app=create_app(built))
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield built, client
     finally:

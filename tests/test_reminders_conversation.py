@@ -23,11 +23,7 @@ async def _rows(helpline, status: str = "pending") -> list[tuple[str, datetime, 
                 select(OutboxMessage).where(OutboxMessage.status == status).order_by(OutboxMessage.due_at, OutboxMessage.id)
             )
         ).scalars().all()
-
-    def aware(value: datetime | None) -> datetime | None:  # SQLite hands back naive UTC
-        return value.replace(tzinfo=timezone.utc) if value and value.tzinfo is None else value
-
-    return [(row.kind, aware(row.due_at), aware(row.deadline_at), row.body) for row in rows]
+    return [(row.kind, row.due_at, row.deadline_at, row.body) for row in rows]
 
 
 async def _mediation_summary(phone: Phone, decided: str = "3 October 2026") -> str:

@@ -171,7 +171,7 @@ class Dispatcher:
         """When quiet hours end for this message, if they hold it back now."""
         if message.kind not in QUIET_KINDS:
             return None
-        when = send_time(now, _utc(message.deadline_at), self.quiet_start, self.quiet_end, self.zone)
+        when = send_time(now, message.deadline_at, self.quiet_start, self.quiet_end, self.zone)
         return when if when > now else None
 
     async def _record(self, message: OutboxMessage, result: SendResult, now: datetime) -> None:
@@ -226,7 +226,3 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 def _backoff(attempts: int) -> timedelta:
     return min(RETRY_BASE * 2 ** (attempts - 1), RETRY_CAP)
 
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite gives datetimes back without their zone; all stored ones are UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment

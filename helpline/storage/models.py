@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -16,8 +17,26 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out on every database: SQLite keeps no zone, so
+    without this its values come back naive and compare wrongly with aware ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        return value.astimezone(timezone.utc) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
 def _timestamp(**kwargs: object) -> object:
-    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, **kwargs))
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, **kwargs))
+
+
+def _maybe_timestamp() -> object:
+    return Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class Caller(SQLModel, table=True):
@@ -57,7 +76,7 @@ class CallbackRequest(SQLModel, table=True):
     channel: str
     question: str | None = None
     created_at: datetime = _timestamp()
-    handled_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    handled_at: datetime | None = _maybe_timestamp()
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -80,12 +99,12 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = "reply"  # reply, summary, reminder, check_in
     status: str = "pending"
     due_at: datetime = _timestamp()
-    deadline_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    claimed_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    deadline_at: datetime | None = _maybe_timestamp()
+    claimed_until: datetime | None = _maybe_timestamp()
     claimed_by: str | None = None
     attempts: int = 0
     sid: str | None = Field(default=None, index=True)
     error_code: int | None = None
     delivery_status: str | None = None  # from Twilio's status callbacks
     created_at: datetime = _timestamp()
-    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    sent_at: datetime | None = _maybe_timestamp()

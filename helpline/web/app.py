@@ -17,7 +17,6 @@ from helpline.engine.intents import ARRIVE, Intent
 from helpline.helpline import Helpline
 from helpline.phone import normalise_number
 from helpline.storage.callers import record_delivery
-from helpline.storage.database import create_tables
 from helpline.turns import HIDDEN_PREFIX, Reply
 from helpline.web.paths import SMS_PATH, STATUS_PATH, VOICE_ANSWER_PATH, VOICE_PATH
 from helpline.web.signatures import is_signed
@@ -28,9 +27,9 @@ XML = "application/xml"
 
 
 
-def create_app(helpline: Helpline, create_schema: bool = True) -> Starlette:
-    """The web app for one helpline. `create_schema` makes the tables on start-up
-    (the embedded SQLite default); production runs migrations instead."""
+def create_app(helpline: Helpline) -> Starlette:
+    """The web app for one helpline. The schema is the migrations' job
+    (`helpline db upgrade`, run by `helpline serve` on SQLite), not the app's."""
     settings = helpline.settings
     if not settings.validate_signatures:
         log.warning("HELPLINE_VALIDATE_SIGNATURES=0: webhooks are NOT checked to come from Twilio")
@@ -104,8 +103,6 @@ def create_app(helpline: Helpline, create_schema: bool = True) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        if create_schema:
-            await create_tables(helpline.database)
         yield
         await helpline.database.dispose()
 
