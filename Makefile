@@ -20,8 +20,11 @@ run: $(BIN)/.installed
 	HELPLINE_VALIDATE_SIGNATURES=$${HELPLINE_VALIDATE_SIGNATURES:-$$([ -n "$$TWILIO_AUTH_TOKEN" ] && echo 1 || echo 0)} \
 		$(BIN)/helpline serve
 
+# The whole suite twice: on the embedded SQLite, then on the PostgreSQL at
+# 127.0.0.1:5432 (trust auth, database `test`), which it needs running.
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	HELPLINE_TEST_DATABASE=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+	HELPLINE_TEST_DATABASE=postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: $(BIN)/.installed
 	$(BIN)/helpline check

@@ -4,8 +4,10 @@ fake Twilio API on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from helpline.helpline import Helpline, build
 from helpline.storage.database import create_tables
 from helpline.web.app import create_app
 from tests.fake_twilio import FakeTwilio
+from tests.postgres import SharedPostgres
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -45,12 +48,37 @@ def fake_twilio() -> Iterator[FakeTwilio]:
         yield fake
 
 
+# The suite runs on SQLite, and again on PostgreSQL with HELPLINE_TEST_DATABASE=postgres
+# (.ci/run does both). Tests that need a particular database say so themselves.
+TEST_DATABASE = os.environ.get("HELPLINE_TEST_DATABASE", "sqlite")
+if TEST_DATABASE not in ("sqlite", "postgres"):
+    raise pytest.UsageError(f"HELPLINE_TEST_DATABASE={TEST_DATABASE!r}: use sqlite or postgres")
+
+
+@pytest.fixture(scope="session")
+def shared_postgres() -> Iterator[SharedPostgres]:
+    database = SharedPostgres()
+    asyncio.run(database.create())
+    yield database
+    asyncio.run(database.drop())
+
+
 @pytest.fixture
-def settings(tmp_path: Path, fake_twilio: FakeTwilio) -> Settings:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database for this test, of the kind this run tests."""
+    if TEST_DATABASE == "sqlite":
+        return f"sqlite:///{tmp_path / 'helpline.db'}"
+    shared: SharedPostgres = request.getfixturevalue("shared_postgres")
+    asyncio.run(shared.empty())
+    return shared.url
+
+
+@pytest.fixture
+def settings(database_url: str, fake_twilio: FakeTwilio) -> Settings:
     fake_twilio.reset()
     return Settings.from_env(
         {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'helpline.db'}",
+            "DATABASE_URL": database_url,
             "PUBLIC_BASE_URL": PUBLIC,
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
