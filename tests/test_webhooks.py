@@ -210,3 +210,25 @@ def test_the_shared_machine_keeps_no_conversations(helpline) -> None:
     for text in ("hi", "1", "2", "3 October 2026"):
         helpline.engine.step(Conversation(state="capacity"), Intent("sms", text=text), date(2026, 11, 28))
     assert helpline.engine.machine.machine.models == []
+
+
+async def test_two_app_instances_on_one_database_serialise_one_caller(settings, clock) -> None:
+    """As two web processes behind a load balancer: separate engines and pools,
+    one database (SQLite here, PostgreSQL in the suite's second run)."""
+    async with running(settings, clock) as (helpline, first), running(settings, clock) as (_, second):
+        one, other = Phone(first), Phone(second)
+        await one.text("hi")
+        assert "What is the disagreement about?" in await other.text("1")  # the same caller, either instance
+        retried = sid("SM")
+        replies = await asyncio.gather(one.text("2", message_sid=retried), other.text("2", message_sid=retried))
+        assert replies[0] == replies[1] and "What date is on the council's decision letter?" in replies[0]
+        for _ in range(5):
+            await asyncio.gather(one.text("3 October 2026"), other.text("back"))
+            await one.text("restart")
+            await other.text("1")
+            await one.text("2")
+        async with helpline.turns.sessions() as session:
+            caller = (await session.execute(select(Caller))).scalar_one()
+            receipts = await _count(helpline, WebhookReceipt)
+        assert caller.turns == receipts  # every webhook applied exactly once
+        assert caller.state == "decision_date" and caller.answers["dispute"] == "assessment_refused"
