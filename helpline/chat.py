@@ -32,7 +32,7 @@ def run_chat(helpline: Helpline, channel: str, today: date, stdin: TextIO, stdou
         if not line:
             return
         said = line.rstrip("\n")
-        intent = voice.read(said, engine.flow.keys) if channel == "voice" else sms.read(said, words.catalogue)
+        intent = voice.read(said, engine.flow.keys) if channel == "voice" else sms.read(said, words)
         turn = engine.step(conv, intent, today)
 
 

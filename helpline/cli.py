@@ -149,7 +149,7 @@ def reminders_list(limit: int) -> None:
     settings = _settings()
     helpline = _build(settings)
     zone = ZoneInfo(settings.timezone)
-    rows = asyncio.run(due_reminders(helpline.turns.sessions, helpline.database, limit))
+    rows = asyncio.run(due_reminders(helpline.sessions, helpline.database, limit))
     if not rows:
         click.echo("no reminders waiting")
     for row in rows:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from helpline.channels.words import Words
 from helpline.checker import CheckFailed, check
@@ -34,6 +34,7 @@ class Helpline:
     engine: Engine
     words: Words
     database: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
     turns: TurnRunner
     dispatcher: Dispatcher
     clock: Clock
@@ -72,7 +73,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Helpline:
         engine=engine,
         words=words,
         database=database,
-        turns=TurnRunner(sessions, engine, words, zone),
+        sessions=sessions,
+        turns=TurnRunner(database, engine, words, zone),
         dispatcher=Dispatcher(
             sessions,
             sender,

@@ -13,6 +13,8 @@ Pure functions: no I/O.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from typing import Final
 
@@ -48,6 +50,7 @@ def _is_drama_mobile(number: phonenumbers.PhoneNumber) -> bool:
     return _DRAMA_MOBILE.fullmatch(str(number.national_number)) is not None
 
 
+@lru_cache(maxsize=65536)  # every webhook asks; callers' numbers repeat
 def normalise_number(raw: str, region: str = "GB") -> str | None:
     """Return the caller's number in E.164 ("+447700900123"), or None.
 

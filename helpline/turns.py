@@ -16,20 +16,20 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from helpline.channels import sms
 from helpline.channels.words import Words
 from helpline.engine.conversation import Conversation
 from helpline.engine.engine import Engine
 from helpline.engine.intents import Intent
-from helpline.engine.turn import OptOut, RequestCallback, Schedule, TextCaller, Turn
+from helpline.engine.turn import OptOut, RequestCallback, TextCaller, Turn
 from helpline.outbox.dispatch import QUIET_KINDS
 from helpline.outbox.schedule import reminder_rows
 from helpline.storage.callers import opt_out
-from helpline.storage.models import Caller, CallbackRequest, OutboxMessage, WebhookReceipt, utcnow
+from helpline.storage.models import Caller, CallbackRequest, OutboxMessage, WebhookReceipt, outbox_values, utcnow
 
 MAX_ATTEMPTS = 50
 HIDDEN_PREFIX = "hidden:"
@@ -51,7 +51,7 @@ class Conflict(Exception):
 
 @dataclass
 class TurnRunner:
-    sessions: async_sessionmaker[AsyncSession]
+    database: AsyncEngine
     engine: Engine
     words: Words
     zone: ZoneInfo
@@ -61,20 +61,20 @@ class TurnRunner:
     ) -> Reply:
         """Process one webhook exactly once; a retry of it gets the first reply back."""
         for attempt in range(MAX_ATTEMPTS):
-            async with self.sessions() as session:
-                receipt = await session.get(WebhookReceipt, key)
+            async with self.database.connect() as connection:
+                receipt = (await connection.execute(_RECEIPT, {"key": key})).first()
                 if receipt is not None:
                     return Reply(receipt.media_type, receipt.body)
                 try:
-                    return await self._attempt(session, key, number, intent, today, render, media_type)
+                    return await self._attempt(connection, key, number, intent, today, render, media_type)
                 except Conflict:
-                    await session.rollback()
+                    await connection.rollback()
             await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         raise RuntimeError(f"turn {key} lost {MAX_ATTEMPTS} races in a row")
 
     async def _attempt(
         self,
-        session: AsyncSession,
+        connection: AsyncConnection,
         key: str,
         number: str,
         intent: Intent,
@@ -82,22 +82,28 @@ class TurnRunner:
         render: Render,
         media_type: str,
     ) -> Reply:
-        caller = (await session.execute(select(Caller).where(Caller.number == number))).scalar_one_or_none()
+        caller = (await connection.execute(_CALLER, {"number": number})).first()
         conv = _conversation(caller, number)
         turn = self.engine.step(conv, intent, today)
         turns = (caller.turns if caller else 0) + 1
         body = render(turn, turns)
-        caller_id = await self._save_caller(session, caller, number, conv, turns)
-        session.add(WebhookReceipt(key=key, caller_id=caller_id, media_type=media_type, body=body))
-        queued = await self._effects(session, turn, caller_id, number, intent.channel)
+        caller_id = await self._save_caller(connection, caller, number, conv, turns)
         try:
-            await session.commit()
+            await connection.execute(
+                insert(WebhookReceipt),
+                {"key": key, "caller_id": caller_id, "media_type": media_type, "body": body, "created_at": utcnow()},
+            )
+        except IntegrityError as error:
+            raise Conflict from error  # Twilio's retry of this webhook was saved first
+        queued = await self._effects(connection, turn, caller_id, number, intent.channel)
+        try:
+            await connection.commit()
         except IntegrityError as error:
             raise Conflict from error
         return Reply(media_type, body, queued)
 
     async def _save_caller(
-        self, session: AsyncSession, caller: Caller | None, number: str, conv: Conversation, turns: int
+        self, connection: AsyncConnection, caller: Row | None, number: str, conv: Conversation, turns: int
     ) -> int:
         values = dict(
             state=conv.state,
@@ -109,51 +115,71 @@ class TurnRunner:
             updated_at=utcnow(),
         )
         if caller is None:
-            new = Caller(number=number, **values)
-            session.add(new)
             try:
-                await session.flush()
+                created = await connection.execute(
+                    insert(Caller).returning(Caller.id),
+                    {"number": number, "language": self.engine.catalogue.language, "version": 0,
+                     "created_at": values["updated_at"], **values},
+                )
             except IntegrityError as error:
-                raise Conflict from error
-            return new.id
-        saved = await session.execute(
-            update(Caller)
-            .where(Caller.id == caller.id, Caller.version == caller.version)
-            .values(version=caller.version + 1, **values)
+                raise Conflict from error  # the same new caller's other message got there first
+            return created.scalar_one()
+        saved = await connection.execute(
+            _SAVE, {"id_": caller.id, "seen": caller.version, **{f"new_{k}": v for k, v in values.items()}}
         )
         if saved.rowcount != 1:
             raise Conflict
         return caller.id
 
     async def _effects(
-        self, session: AsyncSession, turn: Turn, caller_id: int, number: str, channel: str
+        self, connection: AsyncConnection, turn: Turn, caller_id: int, number: str, channel: str
     ) -> int:
-        queued = 0
+        texts: list[dict[str, object]] = []
+        can_text = not number.startswith(HIDDEN_PREFIX)
         for effect in turn.effects:
-            if isinstance(effect, TextCaller) and not number.startswith(HIDDEN_PREFIX):
-                body = sms.body(effect.turn, self.words)
-                session.add(OutboxMessage(caller_id=caller_id, to=number, body=body))
-                queued += 1
+            if isinstance(effect, TextCaller) and can_text:
+                texts.append(outbox_values(caller_id, number, sms.body(effect.turn, self.words)))
             elif isinstance(effect, RequestCallback):
-                session.add(CallbackRequest(caller_id=caller_id, channel=channel, question=effect.question))
-            elif isinstance(effect, Schedule):
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.caller_id == caller_id,
-                        OutboxMessage.status == "pending",
-                        OutboxMessage.kind.in_(QUIET_KINDS),
-                    )
-                    .values(status="replaced")
+                await connection.execute(
+                    insert(CallbackRequest),
+                    {"caller_id": caller_id, "channel": channel, "question": effect.question, "created_at": utcnow()},
                 )
-                if not number.startswith(HIDDEN_PREFIX):
-                    session.add_all(reminder_rows(effect.reminders, caller_id, number, self.words, self.zone))
             elif isinstance(effect, OptOut):
-                await opt_out(session, caller_id)
-        return queued
+                await opt_out(connection, caller_id)
+        if turn.reminders is not None:
+            await connection.execute(_REPLACE_REMINDERS, {"caller": caller_id})
+            if can_text:
+                texts += reminder_rows(turn.reminders, caller_id, number, self.words, self.zone)
+        if texts:
+            await connection.execute(insert(OutboxMessage), texts)
+        return sum(1 for text in texts if text["kind"] == "reply")
 
 
-def _conversation(caller: Caller | None, number: str) -> Conversation:
+# Statements built once: each webhook runs them, and SQLAlchemy caches their compiled form.
+_REPLACE_REMINDERS = (
+    update(OutboxMessage)
+    .where(
+        OutboxMessage.caller_id == bindparam("caller"),
+        OutboxMessage.status == "pending",
+        OutboxMessage.kind.in_(QUIET_KINDS),
+    )
+    .values(status="replaced")
+)
+_RECEIPT = select(WebhookReceipt.media_type, WebhookReceipt.body).where(WebhookReceipt.key == bindparam("key"))
+_CALLER = select(
+    Caller.id, Caller.state, Caller.answers, Caller.history, Caller.reprompts, Caller.opted_out,
+    Caller.turns, Caller.version,
+).where(Caller.number == bindparam("number"))
+
+_SAVED = ("state", "answers", "history", "reprompts", "opted_out", "turns", "updated_at")
+_SAVE = (
+    update(Caller)
+    .where(Caller.id == bindparam("id_"), Caller.version == bindparam("seen"))
+    .values(version=Caller.version + 1, **{name: bindparam(f"new_{name}") for name in _SAVED})
+)
+
+
+def _conversation(caller: Row | None, number: str) -> Conversation:
     can_text = not number.startswith(HIDDEN_PREFIX)
     if caller is None:
         return Conversation(can_text=can_text)

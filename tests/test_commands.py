@@ -89,7 +89,7 @@ async def test_sms_adviser_request_is_recorded_and_the_question_stays(phone: Pho
         reply = await phone.text(how)
     assert "An adviser will call you back on this number." in reply
     assert PATH[depth][1] in reply
-    async with helpline.turns.sessions() as session:
+    async with helpline.sessions() as session:
         [request] = (await session.execute(select(CallbackRequest))).scalars().all()
     assert request.channel == "sms"
     assert request.question == ["capacity", "dispute", "decision_date", "contacted_adviser",
@@ -188,7 +188,7 @@ async def test_voice_hash_help_menu(phone: Phone, helpline, depth: int) -> None:
     heard = await phone.press("1")
     assert "An adviser will call you back on this number." in heard
     assert PATH[depth][1].replace("Who are you?", "who are you?") in heard
-    async with helpline.turns.sessions() as session:
+    async with helpline.sessions() as session:
         [request] = (await session.execute(select(CallbackRequest))).scalars().all()
     assert request.channel == "voice"
 

@@ -17,7 +17,7 @@ def utc(*parts: int) -> datetime:
 
 
 async def _rows(helpline, status: str = "pending") -> list[tuple[str, datetime, datetime | None, str]]:
-    async with helpline.turns.sessions() as session:
+    async with helpline.sessions() as session:
         rows = (
             await session.execute(
                 select(OutboxMessage).where(OutboxMessage.status == status).order_by(OutboxMessage.due_at, OutboxMessage.id)
@@ -144,7 +144,7 @@ async def test_status_callbacks_record_delivery_and_21610_opts_out(phone: Phone,
     form = {"MessageSid": sent["sid"], "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32, "To": CALLER}
     assert (await post_signed(http, "/twilio/status", form)).status_code == 204
     assert (await post_signed(http, "/twilio/status", {**form, "MessageStatus": "x"}, token="wrong")).status_code == 403
-    async with helpline.turns.sessions() as session:
+    async with helpline.sessions() as session:
         row = (await session.execute(select(OutboxMessage).where(OutboxMessage.sid == sent["sid"]))).scalar_one()
     assert row.delivery_status == "delivered"
     failed = {**form, "MessageStatus": "undelivered", "ErrorCode": "21610"}

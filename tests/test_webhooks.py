@@ -23,7 +23,7 @@ def _sms_form(body: str, message_sid: str | None = None, number: str = CALLER) -
 
 
 async def _count(helpline, model) -> int:
-    async with helpline.turns.sessions() as session:
+    async with helpline.sessions() as session:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
@@ -92,7 +92,7 @@ async def test_a_retried_sms_gets_the_same_reply_and_does_not_advance(http, help
     first = await phone.text("1", message_sid=message_sid)
     again = await phone.text("1", message_sid=message_sid)
     assert first == again and "What is the disagreement about?" in first
-    async with helpline.turns.sessions() as session:
+    async with helpline.sessions() as session:
         caller = (await session.execute(select(Caller))).scalar_one()
     assert caller.state == "dispute" and caller.history == ["capacity"]
 
@@ -105,7 +105,7 @@ async def test_a_retried_gather_gets_the_same_twiml_and_does_not_advance(phone: 
     phone.action = action
     await phone.press("1")
     assert phone.last_twiml == first_twiml and "What is the disagreement about?" in first
-    async with helpline.turns.sessions() as session:
+    async with helpline.sessions() as session:
         caller = (await session.execute(select(Caller))).scalar_one()
     assert caller.state == "dispute"
 
@@ -119,7 +119,7 @@ async def test_two_messages_at_once_from_one_caller_both_count(http, helpline, p
         await phone.text("restart")
         await phone.text("1")
         replies = await asyncio.gather(phone.text("2"), phone.text("3 October 2026"))
-        async with helpline.turns.sessions() as session:
+        async with helpline.sessions() as session:
             caller = (await session.execute(select(Caller))).scalar_one()
         # Whichever came first, neither answer was lost: either both were
         # applied in order, or the date came first (re-prompted) and then "2".
@@ -227,7 +227,7 @@ async def test_two_app_instances_on_one_database_serialise_one_caller(settings, 
             await one.text("restart")
             await other.text("1")
             await one.text("2")
-        async with helpline.turns.sessions() as session:
+        async with helpline.sessions() as session:
             caller = (await session.execute(select(Caller))).scalar_one()
             receipts = await _count(helpline, WebhookReceipt)
         assert caller.turns == receipts  # every webhook applied exactly once

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.web.paths import STATUS_PATH
 from helpline.cli import main
 from helpline.config import Settings
 from helpline.helpline import Helpline
@@ -37,7 +38,7 @@ from tests.postgres import postgres_url  # noqa: F401 - the fixture
 from tests.test_quiet_hours import uk
 
 UTC = timezone.utc
-STATUS_CALLBACK = PUBLIC + "/twilio/sms/status"
+STATUS_CALLBACK = PUBLIC + STATUS_PATH
 NOW = uk(2026, 11, 30, 12)  # a Monday, noon
 OTHER = "+447700900456"
 
@@ -363,14 +364,17 @@ async def test_two_dispatchers_racing_on_sqlite_never_send_a_message_twice(two_d
     assert await statuses(sessions) == {"sent": len(bodies)}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
-    return settings.database_url if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+@pytest.fixture(params=["this-run", "postgresql"])
+def claim_database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
+    """The run's database (SQLite or PostgreSQL), and PostgreSQL in every run: the
+    claim differs by dialect, and SQLAlchemy drops FOR UPDATE on SQLite silently."""
+    return settings.database_url if request.param == "this-run" else request.getfixturevalue("postgres_url")
 
 
-async def test_a_claim_takes_at_most_its_limit_and_never_what_another_holds(database_url: str, helpline: Helpline,
-                                                                           fake_twilio) -> None:
-    engines = [make_engine(database_url) for _ in range(2)]
+async def test_a_claim_takes_at_most_its_limit_and_never_what_another_holds(
+    claim_database_url: str, helpline: Helpline, fake_twilio
+) -> None:
+    engines = [make_engine(claim_database_url) for _ in range(2)]
     try:
         one, two = (Dispatcher(make_sessions(engine), helpline.dispatcher.sender) for engine in engines)
         caller = await add_caller(one.sessions)

@@ -5,18 +5,14 @@ from __future__ import annotations
 from twilio.twiml.messaging_response import MessagingResponse
 
 from helpline.channels.words import Words
-from helpline.engine.intents import TEXT_COMMANDS, Intent
+from helpline.engine.intents import Intent
 from helpline.engine.turn import Turn
 from helpline.engine.words import normalise
-from helpline.prompts import Catalogue
 
-def read(text: str, catalogue: Catalogue) -> Intent:
+
+def read(text: str, words: Words) -> Intent:
     """A command when the whole text is one of its words, otherwise an answer."""
-    said = normalise(text)
-    for command in TEXT_COMMANDS:
-        if said in {normalise(word) for word in catalogue.words(f"commands.{command}")}:
-            return Intent("sms", command=command, text=text)
-    return Intent("sms", text=text)
+    return Intent("sms", command=words.commands.get(normalise(text)), text=text)
 
 
 def body(turn: Turn, words: Words) -> str:

@@ -7,9 +7,12 @@ listed and how the words are wrapped (Messaging or Voice TwiML).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from helpline.directory import Council, Directory
+from helpline.engine.intents import TEXT_COMMANDS
 from helpline.engine.turn import Summary, Turn
+from helpline.engine.words import normalise
 from helpline.flow import Flow
 from helpline.prompts import Catalogue
 from helpline.rules.reminders import Reminder
@@ -21,6 +24,16 @@ class Words:
     catalogue: Catalogue
     directory: Directory
     voice_councils: list[Council]
+
+    @cached_property
+    def commands(self) -> dict[str, str]:
+        """Each word a caller may text as a command, normalised, and its command;
+        worked out once, as every text is looked up here."""
+        return {
+            normalise(word): command
+            for command in TEXT_COMMANDS
+            for word in self.catalogue.words(f"commands.{command}")
+        }
 
     def lines(self, turn: Turn) -> list[str]:
         """What to say before the question: the turn's own lines, then any summary."""

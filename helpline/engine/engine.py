@@ -15,7 +15,7 @@ from helpline.engine.conversation import Conversation
 from helpline.engine.intents import Intent
 from helpline.engine.machine import ANSWER, FlowMachine
 from helpline.engine.reading import CHOICES, UNKNOWN, read_answer
-from helpline.engine.turn import Line, OptIn, OptOut, RequestCallback, Schedule, Summary, TextCaller, Turn
+from helpline.engine.turn import Line, OptIn, OptOut, RequestCallback, Summary, TextCaller, Turn
 from helpline.flow import HELP, Flow
 from helpline.prompts import Catalogue
 from helpline.rules.reminders import Reminder, plan
@@ -74,7 +74,7 @@ class Engine:
         elif command in (i.REMINDERS_OFF, i.REMINDERS_ON):
             conv.answers["reminders"] = "no" if command == i.REMINDERS_OFF else "yes"
             turn.lines.append(Line(f"messages.{command}"))
-            turn.effects.append(Schedule(self._reminders(conv, today)))
+            turn.reminders = self._reminders(conv, today)
         elif command in (i.BACK, RETURN):
             self._back(conv, turn)
         elif command == i.RESTART:
@@ -82,6 +82,7 @@ class Engine:
             conv.history.clear()
             conv.state = self.flow.start
             turn.lines.append(Line("messages.restarted"))
+            turn.reminders = ()  # the old answers' dates no longer apply
         elif command == i.STOP:
             self._leave_help(conv)
             conv.opted_out = True
@@ -181,7 +182,7 @@ class Engine:
         advice = advise(situation(conv.answers, today))
         reminders = self._reminders(conv, today, advice)
         turn.summary = Summary(advice, conv.answers.get("council"), today, bool(reminders))
-        turn.effects.append(Schedule(reminders))
+        turn.reminders = reminders
         if turn.channel == "voice":
             turn.hangup = True
             if conv.textable:

@@ -36,6 +36,9 @@ class Turn:
     hangup: bool = False  # voice: end the call after speaking
     silent: bool = False  # send nothing back (an opted-out number)
     effects: list[Any] = field(default_factory=list)
+    # Replace the caller's pending reminders with these (empty: cancel them all);
+    # None leaves them be. One value a turn: the last decision wins.
+    reminders: tuple[Reminder, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,6 @@ class TextCaller:
 @dataclass(frozen=True)
 class RequestCallback:
     question: str | None
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """Replace the caller's pending reminders with these (none: cancel them all)."""
-
-    reminders: tuple[Reminder, ...]
 
 
 @dataclass(frozen=True)

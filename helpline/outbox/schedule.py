@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from helpline.channels.words import Words
 from helpline.rules.reminders import CHECK_IN, Reminder
-from helpline.storage.models import OutboxMessage
+from helpline.storage.models import outbox_values
 
 SEND_AT = time(10, 0)  # mid-morning, local time: read at a sensible hour
 DUE_BY = time(17, 0)  # acts are due by 5pm on the last day (Rules r.12(1); RULES.md s.3)
@@ -21,12 +21,12 @@ def at(day: date, clock: time, zone: ZoneInfo) -> datetime:
 
 def reminder_rows(
     reminders: tuple[Reminder, ...], caller_id: int, number: str, words: Words, zone: ZoneInfo
-) -> list[OutboxMessage]:
+) -> list[dict[str, object]]:
     return [
-        OutboxMessage(
-            caller_id=caller_id,
-            to=number,
-            body=words.reminder(reminder),
+        outbox_values(
+            caller_id,
+            number,
+            words.reminder(reminder),
             kind=reminder.kind,
             due_at=at(reminder.send_on, SEND_AT, zone),
             deadline_at=None if reminder.kind == CHECK_IN else at(reminder.due, DUE_BY, zone),

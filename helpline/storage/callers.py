@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from helpline.storage.models import Caller, OutboxMessage, utcnow
 
 UNSENT = ("pending", "sending")
 
 
-async def opt_out(session: AsyncSession, caller_id: int) -> None:
+async def opt_out(session: AsyncSession | AsyncConnection, caller_id: int) -> None:
     """No more texts to this caller, including those already queued or being
     claimed for sending (a dispatcher re-checks before it sends). Bumps the
     caller's version, so a turn saving at the same time starts again and keeps

@@ -108,3 +108,15 @@ class OutboxMessage(SQLModel, table=True):
     delivery_status: str | None = None  # from Twilio's status callbacks
     created_at: datetime = _timestamp()
     sent_at: datetime | None = _maybe_timestamp()
+
+
+def outbox_values(
+    caller_id: int, to: str, body: str, kind: str = "reply",
+    due_at: datetime | None = None, deadline_at: datetime | None = None,
+) -> dict[str, object]:
+    """A new outbox row as plain values, for a Core INSERT in a turn's transaction."""
+    now = utcnow()
+    return {
+        "caller_id": caller_id, "to": to, "body": body, "kind": kind, "status": "pending",
+        "due_at": due_at or now, "deadline_at": deadline_at, "attempts": 0, "created_at": now,
+    }

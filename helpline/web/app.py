@@ -59,7 +59,7 @@ def create_app(helpline: Helpline) -> Starlette:
         if number is None or not key:
             log.warning("SMS without a usable From or MessageSid: ignored")
             return Response(sms.render_nothing(), media_type=XML)
-        intent = sms.read(form.get("Body", ""), helpline.words.catalogue)
+        intent = sms.read(form.get("Body", ""), helpline.words)
         render = lambda turn, _turns: sms.render(turn, helpline.words)  # noqa: E731
         return respond(await helpline.turns.run(key, number, intent, helpline.clock().date(), render, XML))
 
@@ -95,7 +95,7 @@ def create_app(helpline: Helpline) -> Starlette:
         status, error = form.get("MessageStatus", ""), form.get("ErrorCode", "")
         if not message_sid or not status:
             return PlainTextResponse("MessageSid and MessageStatus are required", status_code=400)
-        await record_delivery(helpline.turns.sessions, message_sid, status, int(error) if error.isdigit() else None)
+        await record_delivery(helpline.sessions, message_sid, status, int(error) if error.isdigit() else None)
         return Response(status_code=204)
 
     async def healthz(_request: Request) -> Response:
