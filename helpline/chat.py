@@ -40,7 +40,7 @@ def _show(turn: Turn, channel: str, helpline: Helpline, stdout: TextIO) -> None:
     words = helpline.words
     if channel == "sms":
         if not turn.silent:
-            stdout.write(sms.body(turn, words) + "\n")
+            stdout.write("\n".join(sms.bodies(turn, words)) + "\n")
     else:
         spoken = words.lines(turn)
         if turn.ask and not turn.hangup:
@@ -48,4 +48,4 @@ def _show(turn: Turn, channel: str, helpline: Helpline, stdout: TextIO) -> None:
         stdout.write("".join(f"(says) {text}\n" for text in spoken))
     for effect in turn.effects:
         if isinstance(effect, TextCaller):
-            stdout.write("[text message]\n" + sms.body(effect.turn, words) + "\n")
+            stdout.write("".join(f"[text message]\n{body}\n" for body in sms.bodies(effect.turn, words)))

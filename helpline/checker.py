@@ -21,7 +21,9 @@ from helpline.rules.routes import Capacity, Dispute, Situation, advise
 # Segment budgets the README states: a question (with any line before it) and
 # the summary. A GSM-7 segment is 160 characters alone, 153 when concatenated.
 QUESTION_SEGMENTS = 3
-SUMMARY_SEGMENTS = 7  # [3/4] brings this to 4
+# The summary is two texts: the route and dates, then who to contact.
+SUMMARY_SEGMENTS = 5
+CONTACTS_SEGMENTS = 3
 
 # Words the engine says outside questions, and the channels each is said on.
 MESSAGES: dict[str, tuple[str, ...]] = {

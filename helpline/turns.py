@@ -138,7 +138,7 @@ class TurnRunner:
         can_text = not number.startswith(HIDDEN_PREFIX)
         for effect in turn.effects:
             if isinstance(effect, TextCaller) and can_text:
-                texts.append(outbox_values(caller_id, number, sms.body(effect.turn, self.words)))
+                texts += [outbox_values(caller_id, number, body) for body in sms.bodies(effect.turn, self.words)]
             elif isinstance(effect, RequestCallback):
                 await connection.execute(
                     insert(CallbackRequest),

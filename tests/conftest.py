@@ -145,6 +145,7 @@ class Phone:
     action: str = ""  # the open gather's action path, while a call is on
     heard: list[str] = field(default_factory=list)
     hung_up: bool = False
+    messages: list[str] = field(default_factory=list)  # the texts of the last reply
 
     async def text(self, body: str, message_sid: str | None = None) -> str:
         form = {
@@ -159,7 +160,8 @@ class Phone:
         assert response.status_code == 200, response.text
         root = ET.fromstring(response.text)
         assert root.tag == "Response"
-        return "\n".join(m.text or "" for m in root.iter("Message"))
+        self.messages = [m.text or "" for m in root.iter("Message")]
+        return "\n".join(self.messages)
 
     async def call(self) -> str:
         self.call_sid, self.hung_up = sid("CA"), False

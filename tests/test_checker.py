@@ -301,8 +301,8 @@ BREAKAGES = [
         id="gsm7-em-dash",
     ),
     pytest.param(
-        Breakage("en", '"The adviser will explain mediation so you can decide."',
-                 '"The adviser will explain mediation so you can decide\u2026"',
+        Breakage("en", '"The adviser explains mediation so you can decide."',
+                 '"The adviser explains mediation so you can decide\u2026"',
                  "summary.notes.mediation_undecided has characters outside GSM-7: '\u2026' (U+2026)"),
         id="gsm7-ellipsis",
     ),
@@ -318,7 +318,7 @@ BREAKAGES = [
         id="voice-council-option-without-key",
     ),
     pytest.param(
-        Breakage("en", 'dated: "Appeal so the Tribunal gets it by {due}."', 'dated: "Appeal so the Tribunal gets it soon."',
+        Breakage("en", 'dated: "Appeal to reach the Tribunal by {due}."', 'dated: "Appeal so the Tribunal gets it soon."',
                  "summary.steps.appeal_with_certificate.dated must state the date: {due}"),
         id="dated-step-without-due",
     ),

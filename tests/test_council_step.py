@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpline import gsm7
-from helpline.checker import SUMMARY_SEGMENTS
+from helpline.checker import CONTACTS_SEGMENTS, SUMMARY_SEGMENTS
 from tests.conftest import Phone, running
 
 # Fictional numbers only (Ofcom's drama ranges): never real contacts in tests.
@@ -130,4 +130,7 @@ async def test_summary_contacts(settings, clock, directory_with_contacts: Path, 
         assert text not in summary
     assert "Free advice: IPSEA ipsea.org.uk" in summary
     assert gsm7.non_gsm_characters(summary) == []
-    assert gsm7.segments(summary) <= SUMMARY_SEGMENTS
+    dates, contacts = phone.messages
+    assert gsm7.segments(dates) <= SUMMARY_SEGMENTS
+    assert gsm7.segments(contacts) <= CONTACTS_SEGMENTS, contacts
+    assert "Free advice: IPSEA ipsea.org.uk" in contacts

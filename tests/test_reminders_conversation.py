@@ -34,7 +34,7 @@ async def _mediation_summary(phone: Phone, decided: str = "3 October 2026") -> s
 
 async def test_summary_schedules_reminders_before_each_deadline(phone: Phone, helpline) -> None:
     summary = await _mediation_summary(phone, "2 November 2026")
-    assert "We will text reminders before your dates: text NO REMINDERS to stop them" in summary
+    assert "Reminders will come before these dates. Text UPDATE if things change, NO REMINDERS to stop them." in summary
     rows = await _rows(helpline)
     # Adviser by Thu 31 Dec 2026 (2 Jan 2027 is a Saturday: reg 33, never later);
     # appeal by Mon 4 Jan 2027 (r.12(2)). 14, 7 and 2 days before, at 10:00 London (GMT).
@@ -71,7 +71,7 @@ async def test_a_new_certificate_date_moves_the_reminders(phone: Phone, helpline
     assert "What date is on the certificate?" in await phone.text("2")
     summary = await phone.text("20 November 2026")
     # 1 month from the certificate (Sun 20 Dec) is later than 2 months from the decision: Mon 21 Dec.
-    assert "Appeal so the Tribunal gets it by Mon 21 Dec 2026." in summary
+    assert "Appeal to reach the Tribunal by Mon 21 Dec 2026." in summary
     assert "mediation adviser by" not in summary
     rows = await _rows(helpline)
     assert [(due, deadline) for _, due, deadline, _ in rows] == [
@@ -140,7 +140,7 @@ async def test_status_callbacks_record_delivery_and_21610_opts_out(phone: Phone,
     await phone.call()
     for digits in ("1", "2", "03102026", "2", "1", "1"):
         await phone.press(digits)
-    [sent] = fake_twilio.messages
+    sent, _contacts = fake_twilio.messages
     form = {"MessageSid": sent["sid"], "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32, "To": CALLER}
     assert (await post_signed(http, "/twilio/status", form)).status_code == 204
     assert (await post_signed(http, "/twilio/status", {**form, "MessageStatus": "x"}, token="wrong")).status_code == 403

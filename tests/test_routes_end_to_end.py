@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from helpline import gsm7
-from helpline.checker import SUMMARY_SEGMENTS
+from helpline.checker import CONTACTS_SEGMENTS, SUMMARY_SEGMENTS
 from tests.conftest import CALLER, Phone
 
 
@@ -40,7 +40,7 @@ CASES = [
         ["assessment", "3 October 2026", "no", "yes", "kent"],
         ["2", "03102026", "2", "1", "2"],
         ["Your route: mediation, then a SEND Tribunal appeal", "Contact the council's mediation adviser by Thu 3 Dec 2026.",
-         "it must be arranged within 30 days.", "Appeal so the Tribunal gets it by Thu 3 Dec 2026, or 1 month after",
+         "it must be arranged within 30 days.", "Appeal to reach the Tribunal by Thu 3 Dec 2026 (or 1 month after",
          "You need not agree in mediation, and can still appeal after it.", "Kent County Council:",
          "Use the mediation adviser named in the council's decision letter or its Local Offer."],
         ["Your route is mediation", "by Thursday 3 December 2026."],
@@ -50,7 +50,7 @@ CASES = [
         ["4", "03/10/26", "2", "2", "manchester"],
         ["4", "03102026", "2", "2", "1"],
         ["Your route: get a mediation certificate, then appeal", "Contact the council's mediation adviser by Thu 3 Dec 2026.",
-         "They must send your certificate within 3 working days.", "Appeal so the Tribunal gets it by Thu 3 Dec 2026"],
+         "They must send your certificate within 3 working days.", "Appeal to reach the Tribunal by Thu 3 Dec 2026"],
         ["Your route is to get a mediation certificate"],
         ["arranged within 30 days"],
     ),
@@ -60,7 +60,7 @@ CASES = [
         ["5", "03102026", "1", "1", "20112026", "2"],
         # 1 month from the certificate (Sun 20 Dec 2026) is later than 2 months
         # from the decision (Thu 3 Dec 2026), and moves to Monday: r.20(1)(c), r.12(2).
-        ["Your route: get a mediation certificate", "Appeal so the Tribunal gets it by Mon 21 Dec 2026."],
+        ["Your route: get a mediation certificate", "Appeal to reach the Tribunal by Mon 21 Dec 2026."],
         ["by Monday 21 December 2026."],
         ["mediation adviser by", "Thu 3 Dec 2026"],
     ),
@@ -68,7 +68,7 @@ CASES = [
         "placement-only-appeal",
         ["7", "3 Oct 2026", "manchester"],
         ["7", "03102026", "1"],
-        ["You do not need a mediation certificate.", "Appeal so the Tribunal gets it by Thu 3 Dec 2026",
+        ["You do not need a mediation certificate.", "Appeal to reach the Tribunal by Thu 3 Dec 2026",
          "Mediation is not needed for this appeal. You can still ask for mediation if you want it."],
         ["without a mediation certificate", "by Thursday 3 December 2026"],
         ["mediation adviser by"],
@@ -77,8 +77,8 @@ CASES = [
         "health-social-care-not-sure-about-mediation",
         ["6", "3 October 2026", "no", "not sure", "kent"],
         ["6", "03102026", "2", "3", "2"],
-        ["Your route: mediation", "For health parts, the health service arranges mediation.",
-         "The adviser will explain mediation so you can decide.", "by Thu 3 Dec 2026"],
+        ["Your route: mediation", "For health parts, the NHS arranges mediation.",
+         "The adviser explains mediation so you can decide.", "by Thu 3 Dec 2026"],
         ["Your route is mediation"],
     ),
     Case(
@@ -97,7 +97,7 @@ CASES = [
         # 2 months from 2 Jun 2026 is Sun 2 Aug 2026: the adviser date moves back
         # to Fri 31 Jul (reg 33, never later), the appeal to Tue 1 Sep (r.12(3)(a)).
         ["Contact the council's mediation adviser by Fri 31 Jul 2026.", "That date has passed: get advice now",
-         "Appeal so the Tribunal gets it by Tue 1 Sep 2026"],
+         "Appeal to reach the Tribunal by Tue 1 Sep 2026"],
         ["by Friday 31 July 2026", "That date has passed"],
     ),
     Case(
@@ -115,20 +115,24 @@ CAPACITIES = {
     "parent": ("1", None),
     "young-person": ("2", "You can ask a parent or advocate to help you."),
     "acting-for-young-person": ("3", "You decide for the young person, in their best interests."),
-    "someone-else": ("5", "Only the parent or young person can use these routes: please share this with them."),
+    "someone-else": ("5", "Only the parent or young person can do this: please pass it on."),
 }
 CAPACITY_NOTES = [note for _, note in CAPACITIES.values() if note]
 
 
-def _assert_summary(summary: str, case: Case, capacity_note: str | None) -> None:
-    assert summary.startswith("SEND helpline summary (general information, not legal advice):")
+def _assert_summary(texts: list[str], case: Case, capacity_note: str | None) -> None:
+    """Two texts: the route and dates, then who to contact; GSM-7, within budget."""
+    dates, contacts = texts
+    assert dates.startswith("SEND helpline (general information, not legal advice):")
+    assert gsm7.segments(dates) <= SUMMARY_SEGMENTS, (gsm7.segments(dates), dates)
+    assert gsm7.segments(contacts) <= CONTACTS_SEGMENTS, (gsm7.segments(contacts), contacts)
+    assert contacts.endswith("Keep copies of all you send, with proof of sending (signed-for post, email read receipts).")
+    summary = "\n".join(texts)
     assert gsm7.non_gsm_characters(summary) == []
-    assert gsm7.segments(summary) <= SUMMARY_SEGMENTS, (gsm7.segments(summary), summary)
     for text in case.reads:
         assert text in summary
     for text in case.never:
         assert text not in summary
-    assert "Keep copies of all you send, with proof of sending" in summary
     for note in CAPACITY_NOTES:
         assert (note in summary) == (note == capacity_note), note
 
@@ -141,8 +145,8 @@ async def test_by_sms(phone: Phone, case: Case, capacity: str) -> None:
     assert "What is the disagreement about?" in await phone.text(key)
     for answer in case.texts[:-1]:
         await phone.text(answer)
-    summary = await phone.text(case.texts[-1])
-    _assert_summary(summary, case, note)
+    await phone.text(case.texts[-1])
+    _assert_summary(phone.messages, case, note)
 
 
 @pytest.mark.parametrize("capacity", CAPACITIES, ids=list(CAPACITIES))
@@ -157,9 +161,8 @@ async def test_by_keypad(phone: Phone, fake_twilio, case: Case, capacity: str) -
         assert text in heard
     assert "We are texting you this summary" in heard
     assert phone.hung_up
-    [texted] = fake_twilio.messages
-    assert texted["to"] == CALLER
-    _assert_summary(texted["body"], case, note)
+    assert {m["to"] for m in fake_twilio.messages} == {CALLER}
+    _assert_summary([m["body"] for m in fake_twilio.messages], case, note)
 
 
 @pytest.mark.parametrize("by", ["sms", "keypad"])

@@ -161,8 +161,9 @@ async def test_start_by_sms_then_carry_on_by_phone(phone: Phone, fake_twilio) ->
     await phone.press("03102026")
     heard = await phone.press("2")
     assert "by Thursday 3 December 2026" in heard
-    [texted] = fake_twilio.messages
-    assert "You can ask a parent or advocate to help you." in texted["body"]
+    dates, contacts = (m["body"] for m in fake_twilio.messages)
+    assert "You can ask a parent or advocate to help you." in dates
+    assert "Free advice: IPSEA ipsea.org.uk" in contacts
 
 
 async def test_numbers_written_differently_are_one_caller(phone: Phone) -> None:

@@ -15,22 +15,27 @@ def read(text: str, words: Words) -> Intent:
     return Intent("sms", command=words.commands.get(normalise(text)), text=text)
 
 
-def body(turn: Turn, words: Words) -> str:
-    """The whole reply as one text: lines, then the question and its numbered options."""
+def bodies(turn: Turn, words: Words) -> list[str]:
+    """The reply as texts: the lines, then the question and its numbered options,
+    or the summary's texts (its first one after the lines)."""
     parts = words.lines(turn)
     if turn.ask:
         question = [words.ask(turn.ask, "sms")]
         if words.flow.questions[turn.ask].kind == "menu":
             question += words.sms_options(turn.ask)
         parts.append("\n".join(question))
-    return "\n".join(parts)
+    if turn.summary is None:
+        return ["\n".join(parts)]
+    first, *rest = words.summary_texts(turn.summary)
+    return ["\n".join([*parts, first]), *rest]
 
 
 def render(turn: Turn, words: Words) -> str:
     """Messaging TwiML for the reply; an empty response where nothing may be sent."""
     response = MessagingResponse()
     if not turn.silent:
-        response.message(body(turn, words))
+        for text in bodies(turn, words):
+            response.message(text)
     return str(response)
 
 

@@ -36,11 +36,11 @@ class Words:
         }
 
     def lines(self, turn: Turn) -> list[str]:
-        """What to say before the question: the turn's own lines, then any summary."""
+        """What to say before the question: the turn's own lines; on the phone, the
+        summary first (by SMS the summary is texts of its own: `summary_texts`)."""
         said = [self.catalogue.render(line.key, turn.channel, **line.values) for line in turn.lines]
-        if turn.summary is not None:
-            summary = self.summary(turn.summary, turn.channel)
-            said = summary + said if turn.channel == "voice" else said + summary
+        if turn.summary is not None and turn.channel == "voice":
+            said = self.summary(turn.summary, "voice") + said
         return said
 
     def ask(self, question_name: str, channel: str) -> str:
@@ -69,7 +69,8 @@ class Words:
         ]
 
     def summary(self, summary: Summary, channel: str) -> list[str]:
-        """The route, the caller's steps with their dates, then (by SMS) the rest."""
+        """The route and the caller's steps with their dates (all the phone says);
+        by SMS also the notes and, when reminders are on, how to change them."""
         advice = summary.advice
         render = self.catalogue.render
         said = [render(f"summary.routes.{advice.route}", channel)]
@@ -81,11 +82,16 @@ class Words:
         if channel == "voice":
             return said
         said.append(" ".join(render(f"summary.notes.{note}", "sms") for note in advice.notes))
-        said += self.contacts(self.directory.get(summary.council))
         if summary.reminders:
             said.append(render("summary.reminders", "sms"))
-        said.append(render("summary.keep_copies", "sms"))
         return [render("summary.heading", "sms"), *[line for line in said if line]]
+
+    def summary_texts(self, summary: Summary) -> list[str]:
+        """The summary by SMS, as two texts: the route and dates, then who to
+        contact; each within its segment budget, and the second one to keep."""
+        contacts = self.contacts(self.directory.get(summary.council))
+        contacts.append(self.catalogue.render("summary.keep_copies", "sms"))
+        return ["\n".join(self.summary(summary, "sms")), "\n".join(contacts)]
 
     def contacts(self, council: Council | None) -> list[str]:
         """Who to contact, as the operators' directory has it, with when it was checked;
