@@ -301,9 +301,9 @@ BREAKAGES = [
         id="gsm7-em-dash",
     ),
     pytest.param(
-        Breakage("en", '"The adviser explains mediation so you can decide."',
-                 '"The adviser explains mediation so you can decide\u2026"',
-                 "summary.notes.mediation_undecided has characters outside GSM-7: '\u2026' (U+2026)"),
+        Breakage("en", '"You need not agree in mediation,"',
+                 '"You need not agree in mediation\u2026"',
+                 "summary.notes.mediation_voluntary has characters outside GSM-7: '\u2026' (U+2026)"),
         id="gsm7-ellipsis",
     ),
     # -- the names in braces --

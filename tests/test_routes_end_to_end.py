@@ -40,7 +40,7 @@ CASES = [
         ["assessment", "3 October 2026", "no", "yes", "kent"],
         ["2", "03102026", "2", "1", "2"],
         ["Your route: mediation, then a SEND Tribunal appeal", "Contact the council's mediation adviser by Thu 3 Dec 2026.",
-         "it must be arranged within 30 days.", "Appeal to reach the Tribunal by Thu 3 Dec 2026 (or 1 month after",
+         "If you want mediation, tell the adviser: it must be arranged within 30 days.", "Appeal to reach the Tribunal by Thu 3 Dec 2026 (or 1 month after",
          "You need not agree in mediation, and can still appeal after it.", "Kent County Council:",
          "Use the mediation adviser named in the council's decision letter or its Local Offer."],
         ["Your route is mediation", "by Thursday 3 December 2026."],
@@ -78,7 +78,7 @@ CASES = [
         ["6", "3 October 2026", "no", "not sure", "kent"],
         ["6", "03102026", "2", "3", "2"],
         ["Your route: mediation", "For health parts, the NHS arranges mediation.",
-         "The adviser explains mediation so you can decide.", "by Thu 3 Dec 2026"],
+         "If you want mediation, tell the adviser", "by Thu 3 Dec 2026"],
         ["Your route is mediation"],
     ),
     Case(

@@ -177,8 +177,6 @@ def _mediation_route(s: Situation) -> Advice:
             tuple(notes),
             ("CFA s.55", "Regs reg 34 [check]", "Rules r.20(1)(c)"),
         )
-    if s.wants_mediation is None:
-        notes.append("mediation_undecided")
     steps += _mediation_steps(s)
     steps.append(_appeal_step(s.decision_date, None))
     notes += ["mediation_voluntary", "no_agreement_still_appeal"]
