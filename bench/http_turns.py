@@ -13,7 +13,6 @@ before and after.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import re
@@ -23,18 +22,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 
+from bench.databases import database
 from bench.wrk_requests import ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, sms_requests, voice_requests, write_lua
 from tests.fake_twilio import FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 WARM_UP = 300  # requests sent one by one before wrk starts
 
 
@@ -42,35 +39,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
-    """A fresh, migrated database of this kind; dropped afterwards."""
-    from helpline.storage.migrations import upgrade
-
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite+aiosqlite:///{folder}/bench.db"
-            upgrade(url)
-            yield url
-        return
-    name = f"helpline_bench_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_ADMIN)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 @contextlib.contextmanager
