@@ -15,7 +15,7 @@ from helpline.engine.conversation import Conversation
 from helpline.engine.intents import Intent
 from helpline.engine.machine import ANSWER, FlowMachine
 from helpline.engine.reading import CHOICES, UNKNOWN, read_answer
-from helpline.engine.turn import Line, OptIn, OptOut, RequestCallback, Summary, TextCaller, Turn
+from helpline.engine.turn import Line, OptOut, RequestCallback, Summary, TextCaller, Turn
 from helpline.flow import HELP, Flow
 from helpline.prompts import Catalogue
 from helpline.rules.reminders import Reminder, plan
@@ -44,7 +44,6 @@ class Engine:
             if intent.command == i.START:
                 conv.opted_out = False
                 turn.lines.append(Line("messages.restarted_messages"))
-                turn.effects.append(OptIn())
                 return self._ask(conv, turn, today)
             if intent.channel == "sms":
                 if intent.command == i.HELP:

@@ -7,6 +7,7 @@ them, so the engine never builds XML or picks SMS wording.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from helpline.rules.reminders import Reminder
@@ -23,7 +24,7 @@ class Line:
 class Summary:
     advice: Advice
     council: str | None  # GSS code
-    today: Any
+    today: date  # the day it was worked out: dates before it have passed
     reminders: bool = False  # reminders are scheduled: say so, and how to stop them
 
 
@@ -35,7 +36,7 @@ class Turn:
     summary: Summary | None = None
     hangup: bool = False  # voice: end the call after speaking
     silent: bool = False  # send nothing back (an opted-out number)
-    effects: list[Any] = field(default_factory=list)
+    effects: list[TextCaller | RequestCallback | OptOut] = field(default_factory=list)
     # Replace the caller's pending reminders with these (empty: cancel them all);
     # None leaves them be. One value a turn: the last decision wins.
     reminders: tuple[Reminder, ...] | None = None
@@ -55,9 +56,4 @@ class RequestCallback:
 
 @dataclass(frozen=True)
 class OptOut:
-    pass
-
-
-@dataclass(frozen=True)
-class OptIn:
     pass
