@@ -22,13 +22,13 @@ def caller_number(index: int) -> str:
     return f"+447700{index:06d}"[:13]
 
 
-def sms_requests(count: int, callers: int, base_url: str) -> list[tuple[str, str, str]]:
+def sms_requests(count: int, callers: int, base_url: str, first_caller: int = 0) -> list[tuple[str, str, str]]:
     validator = RequestValidator(AUTH_TOKEN)
     requests = []
     for n in range(count):
-        caller, step = n % callers, n // callers
+        caller, step = first_caller + n % callers, n // callers
         form = {
-            "MessageSid": f"SM{n:032x}",
+            "MessageSid": f"SM{first_caller:08x}{n:024x}",
             "AccountSid": ACCOUNT_SID,
             "From": f"+4477009{caller:05d}",
             "To": HELPLINE_NUMBER,
