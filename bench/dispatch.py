@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from bench.databases import database
-from bench.wrk_requests import ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER
+from bench.wrk_requests import ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, caller_number
 from helpline.storage.database import make_engine
 from helpline.storage.models import Caller, OutboxMessage, outbox_values, utcnow
 from tests.fake_twilio import FakeTwilio
@@ -35,7 +35,7 @@ async def fill(url: str, reminders: int) -> None:
     engine = make_engine(url)
     now = utcnow() - timedelta(minutes=1)
     async with engine.begin() as connection:
-        numbers = [f"+4477009{n:05d}" for n in range(CALLERS)]
+        numbers = [caller_number(n) for n in range(CALLERS)]
         ids = (await connection.execute(
             insert(Caller).returning(Caller.id),
             [{"number": number, "language": "en-GB", "answers": {}, "history": [], "reprompts": 0, "turns": 0,

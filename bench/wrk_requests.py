@@ -19,7 +19,10 @@ KEYS_SCRIPT = ["", "1", "2", "03102026", "2", "1", "1"]  # "" is the incoming ca
 
 
 def caller_number(index: int) -> str:
-    return f"+447700{index:06d}"[:13]
+    """A valid UK mobile number per caller (07400 0xxxxx). Requests never leave
+    loopback: texts go to the fake Twilio API. Ofcom's drama range has only 1,000
+    numbers, and the helpline (rightly) ignores numbers that are not valid."""
+    return f"+4474000{index:05d}"
 
 
 def sms_requests(count: int, callers: int, base_url: str, first_caller: int = 0) -> list[tuple[str, str, str]]:
@@ -30,7 +33,7 @@ def sms_requests(count: int, callers: int, base_url: str, first_caller: int = 0)
         form = {
             "MessageSid": f"SM{first_caller:08x}{n:024x}",
             "AccountSid": ACCOUNT_SID,
-            "From": f"+4477009{caller:05d}",
+            "From": caller_number(caller),
             "To": HELPLINE_NUMBER,
             "Body": SMS_SCRIPT[step % len(SMS_SCRIPT)],
         }
@@ -49,7 +52,7 @@ def voice_requests(count: int, callers: int, base_url: str) -> list[tuple[str, s
         form = {
             "CallSid": f"CA{caller:016x}{call:016x}",
             "AccountSid": ACCOUNT_SID,
-            "From": f"+4477009{caller:05d}",
+            "From": caller_number(caller),
             "To": HELPLINE_NUMBER,
             "CallStatus": "in-progress",
         }
