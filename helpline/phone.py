@@ -50,7 +50,7 @@ def _is_drama_mobile(number: phonenumbers.PhoneNumber) -> bool:
     return _DRAMA_MOBILE.fullmatch(str(number.national_number)) is not None
 
 
-@lru_cache(maxsize=65536)  # every webhook asks; callers' numbers repeat
+@lru_cache(maxsize=4096)  # every webhook asks, and a caller texts several times; bounded memory
 def normalise_number(raw: str, region: str = "GB") -> str | None:
     """Return the caller's number in E.164 ("+447700900123"), or None.
 
