@@ -49,7 +49,11 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--worker/--no-worker", default=None,
+    help="Also send due reminders from this process (default: on with SQLite, off with PostgreSQL).",
+)
+def serve(host: str, port: int, worker: bool | None) -> None:
     """Serve the webhooks (on SQLite, creating or upgrading the tables first)."""
     import uvicorn
 
@@ -58,7 +62,11 @@ def serve(host: str, port: int) -> None:
     settings = _settings()
     helpline = _build(settings)
     _embedded_schema(settings)
-    app = create_app(helpline)
+    if worker is None:
+        worker = settings.database_url.startswith("sqlite")
+    app = create_app(helpline, worker=worker)
+    if worker:
+        click.echo("helpline: sending due reminders from this process too")
     click.echo(f"helpline: SMS webhook http://{host}:{port}/twilio/sms, voice http://{host}:{port}/twilio/voice")
     uvicorn.run(app, host=host, port=port, log_level="info")
 

@@ -47,12 +47,15 @@ def test_serve_on_a_fresh_checkout_just_works(tmp_path: Path) -> None:
         else:
             pytest.fail("helpline serve did not answer /healthz within 10 s")
         assert health.text == "ok"
+        # The embedded setup is one process: it sends reminders too, until it stops.
         unsigned = httpx.post(f"http://127.0.0.1:{port}/twilio/sms", data={"From": "+447700900123", "Body": "hi"})
         assert unsigned.status_code == 403
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        output = server.communicate(timeout=10)[0].decode()
     assert (tmp_path / "cli.db").exists()
+    assert "sending due reminders from this process too" in output
+    assert "outbox worker" in output and "stopped" in output  # the in-process worker ended cleanly
 
 
 def test_db_upgrade(tmp_path: Path) -> None:

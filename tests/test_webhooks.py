@@ -233,3 +233,24 @@ async def test_two_app_instances_on_one_database_serialise_one_caller(settings, 
             receipts = await _count(helpline, WebhookReceipt)
         assert caller.turns == receipts  # every webhook applied exactly once
         assert caller.state == "decision_date" and caller.answers["dispute"] == "assessment_refused"
+
+
+async def test_the_web_process_can_send_due_reminders_itself(helpline, fake_twilio) -> None:
+    """`helpline serve` on SQLite is one process: its app runs the worker too."""
+    from sqlalchemy import insert
+
+    from helpline.storage.models import OutboxMessage, outbox_values, utcnow
+    from helpline.web.app import create_app
+
+    async with helpline.sessions() as session:
+        caller = Caller(number=CALLER)
+        session.add(caller)
+        await session.flush()
+        await session.execute(
+            insert(OutboxMessage), [outbox_values(caller.id, CALLER, "Reminder", kind="reply", due_at=utcnow())]
+        )
+        await session.commit()
+    app = create_app(helpline, worker=True)
+    async with app.router.lifespan_context(app):
+        await asyncio.to_thread(fake_twilio.wait_for_messages, 1)
+    assert [m["body"] for m in fake_twilio.messages] == ["Reminder"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from starlette.routing import Route
 from helpline.channels import sms, voice
 from helpline.engine.intents import ARRIVE, Intent
 from helpline.helpline import Helpline
+from helpline.outbox import worker as outbox_worker
 from helpline.phone import normalise_number
 from helpline.storage.callers import record_delivery
 from helpline.turns import HIDDEN_PREFIX, Reply
@@ -27,9 +29,11 @@ XML = "application/xml"
 
 
 
-def create_app(helpline: Helpline) -> Starlette:
+def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
     """The web app for one helpline. The schema is the migrations' job
-    (`helpline db upgrade`, run by `helpline serve` on SQLite), not the app's."""
+    (`helpline db upgrade`, run by `helpline serve` on SQLite), not the app's.
+    `worker` also sends due reminders from this process, as the embedded
+    single-process setup needs; with PostgreSQL run `helpline worker` beside it."""
     settings = helpline.settings
     if not settings.validate_signatures:
         log.warning("HELPLINE_VALIDATE_SIGNATURES=0: webhooks are NOT checked to come from Twilio")
@@ -103,7 +107,12 @@ def create_app(helpline: Helpline) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        sending = asyncio.create_task(outbox_worker.run(helpline.dispatcher, stop)) if worker else None
         yield
+        stop.set()
+        if sending is not None:
+            await sending
         await helpline.database.dispose()
 
     return Starlette(
