@@ -82,6 +82,7 @@ def normalise_number(raw: str, region: str = "GB") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)  # it parses the number, and every log line of a send asks
 def mask_number(e164: str) -> str:
     """Hide a number for logs and operator listings: "+44*******123".
 

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -147,10 +147,10 @@ class Dispatcher:
             cancelled, held = [], []
             for row in taken.values():
                 if row.opted_out:
-                    log.info("outbox %s to %s: cancelled, the caller has opted out", row.id, _mask(row.to))
+                    log.info("outbox %s to %s: cancelled, the caller has opted out", row.id, mask_number(row.to))
                     cancelled.append(row.id)
                 elif (later := self._quiet_until(row, now)) is not None:
-                    log.info("outbox %s to %s: quiet hours, due again at %s", row.id, _mask(row.to), later)
+                    log.info("outbox %s to %s: quiet hours, due again at %s", row.id, mask_number(row.to), later)
                     held.append({"mid": row.id, "me": self.worker_id, "later": later})
             if cancelled:
                 await connection.execute(_CANCEL_MINE, {"ids": cancelled, "me": self.worker_id})
@@ -189,7 +189,7 @@ class Dispatcher:
     async def _record_sent(self, connection: AsyncConnection, sent: list[tuple[Row, SendResult]], now: datetime) -> None:
         """`_record` for messages that went, in one statement: each its own sid."""
         for message, result in sent:
-            log.info("outbox %s to %s: sent %s", message.id, _mask(message.to), result.sid)
+            log.info("outbox %s to %s: sent %s", message.id, mask_number(message.to), result.sid)
         # Also over a STOP's cancel that came while it was in flight: it went all the same.
         recorded = await connection.execute(
             _mine(_SOME, ("sending", "cancelled"))
@@ -206,10 +206,10 @@ class Dispatcher:
         for message, _ in sent:
             if message.id not in kept:
                 log.warning("outbox %s to %s: claim lost while sending; outcome not recorded",
-                            message.id, _mask(message.to))
+                            message.id, mask_number(message.to))
 
     async def _record(self, connection: AsyncConnection, message: Row, result: SendResult, now: datetime) -> None:
-        to = _mask(message.to)
+        to = mask_number(message.to)
         if result.ok:
             log.info("outbox %s to %s: sent %s", message.id, to, result.sid)
             # Also over a STOP's cancel that came while it was in flight: it went all the same.
@@ -268,12 +268,6 @@ class _Coalesced:
             for _, future in self._waiting:  # only if cancelled
                 future.cancel()
             self._waiting = []
-
-
-@lru_cache(maxsize=4096)
-def _mask(number: str) -> str:
-    """mask_number, remembered: it parses the number, on every log line of a send."""
-    return mask_number(number)
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
