@@ -32,7 +32,7 @@ from helpline.outbox.quiet_hours import send_time
 from helpline.outbox.senders import Sender, SendResult
 from helpline.phone import mask_number
 from helpline.rules.reminders import CHECK_IN, REMINDER
-from helpline.storage.callers import opt_out
+from helpline.storage.callers import OPTED_OUT_AT_TWILIO, opt_out
 from helpline.storage.models import Caller, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,6 @@ IN_FLIGHT = 8  # messages one dispatcher has at Twilio at once, each to a differ
 MAX_ATTEMPTS = 8
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
-UNSUBSCRIBED = 21610  # Twilio: the recipient texted STOP to our number
 
 
 def _worker_id() -> str:
@@ -171,8 +170,8 @@ class Dispatcher:
         that opts its caller out is recorded in a transaction of its own, as one
         outcome alone would be, so it locks no other caller's rows."""
         now = clock()
-        alone = [outcome for outcome in outcomes if outcome[1].error_code == UNSUBSCRIBED]
-        together = [outcome for outcome in outcomes if outcome[1].error_code != UNSUBSCRIBED]
+        alone = [outcome for outcome in outcomes if outcome[1].error_code == OPTED_OUT_AT_TWILIO]
+        together = [outcome for outcome in outcomes if outcome[1].error_code != OPTED_OUT_AT_TWILIO]
         if together:
             sent = {message.id: (message, result) for message, result in together if result.ok}
             async with self._engine.begin() as connection:
@@ -226,7 +225,7 @@ class Dispatcher:
         recorded = await connection.execute(outcome, {"mid": message.id, "me": self.worker_id, **params})
         if recorded.rowcount != 1:
             log.warning("outbox %s to %s: claim lost while sending; outcome not recorded", message.id, to)
-        if result.error_code == UNSUBSCRIBED:
+        if result.error_code == OPTED_OUT_AT_TWILIO:
             await opt_out(connection, message.caller_id)
 
 

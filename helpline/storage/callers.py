@@ -28,13 +28,6 @@ async def opt_out(session: AsyncSession | AsyncConnection, caller_id: int) -> No
     )
 
 
-async def opt_out_number(session: AsyncSession, number: str) -> None:
-    """`opt_out` for an E.164 number; nothing happens if it is not a caller's."""
-    caller_id = (await session.execute(select(Caller.id).where(Caller.number == number))).scalar_one_or_none()
-    if caller_id is not None:
-        await opt_out(session, caller_id)
-
-
 OPTED_OUT_AT_TWILIO = 21610  # "Attempt to send to unsubscribed recipient"
 
 
