@@ -18,6 +18,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite+aiosqlite:///helpline.db"
+    database_pool: int = 20  # PostgreSQL connections each process keeps open
     public_base_url: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
@@ -44,6 +45,7 @@ class Settings:
         defaults = cls()
         return cls(
             database_url=_database_url(get("DATABASE_URL") or defaults.database_url),
+            database_pool=_count("HELPLINE_DATABASE_POOL", get("HELPLINE_DATABASE_POOL"), defaults.database_pool),
             public_base_url=(get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
@@ -94,6 +96,14 @@ def _seconds(name: str, value: str | None, default: timedelta) -> timedelta:
     if seconds <= 0:
         raise ConfigError(f"{name}={value!r}: use a number of seconds, such as 300")
     return timedelta(seconds=seconds)
+
+
+def _count(name: str, value: str | None, default: int) -> int:
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name}={value!r}: use a whole number of 1 or more, such as 20")
+    return int(value)
 
 
 def _days(name: str, value: str | None, default: tuple[int, ...]) -> tuple[int, ...]:

@@ -59,7 +59,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Helpline:
     engine = Engine(flow, catalogue, directory, councils, settings.reminder_days)
     words = Words(flow, catalogue, directory, councils)
     zone = ZoneInfo(settings.timezone)
-    database = make_engine(settings.database_url)
+    database = make_engine(settings.database_url, settings.database_pool)
     sessions = make_sessions(database)
     sender = make_sender(
         settings.twilio_account_sid,

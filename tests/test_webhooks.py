@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from helpline.config import Settings
 from helpline.storage.models import Caller, WebhookReceipt
+from tests.postgres import _admin, postgres_url  # noqa: F401 - the fixture
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC, Phone, post_signed, running, sid
 
 
@@ -233,6 +234,44 @@ async def test_two_app_instances_on_one_database_serialise_one_caller(settings, 
             receipts = await _count(helpline, WebhookReceipt)
         assert caller.turns == receipts  # every webhook applied exactly once
         assert caller.state == "decision_date" and caller.answers["dispute"] == "assessment_refused"
+
+
+async def test_a_turn_goes_on_when_postgresql_dropped_the_pooled_connection(settings, clock, postgres_url) -> None:
+    """A restart or failover drops every connection in the pool; the next
+    caller's turn must not fail for it (the pool does not ping before use)."""
+    async with running(replace(settings, database_url=postgres_url), clock) as (helpline, http):
+        phone = Phone(http)
+        await phone.text("hi")
+        admin = await _admin()
+        try:
+            dropped = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1",
+                postgres_url.rsplit("/", 1)[1],
+            )
+        finally:
+            await admin.close()
+        assert dropped >= 1
+        assert "What is the disagreement about?" in await phone.text("1")
+        async with helpline.sessions() as session:
+            caller = (await session.execute(select(Caller))).scalar_one()
+        assert caller.turns == 2 and caller.state == "dispute"
+
+
+async def test_a_turn_keeps_when_the_caller_first_got_in_touch(helpline, phone: Phone) -> None:
+    await phone.text("hi")
+    async with helpline.sessions() as session:
+        first = (await session.execute(select(Caller))).scalar_one()
+    await phone.text("1")
+    async with helpline.sessions() as session:
+        later = (await session.execute(select(Caller))).scalar_one()
+    assert later.turns == 2 and later.created_at == first.created_at < later.updated_at
+
+
+async def test_the_database_pool_setting_names_a_bad_value() -> None:
+    assert Settings.from_env({"HELPLINE_DATABASE_POOL": "32"}).database_pool == 32
+    for bad in ("0", "many", "-1"):
+        with pytest.raises(ValueError, match=f"HELPLINE_DATABASE_POOL='{bad}'"):
+            Settings.from_env({"HELPLINE_DATABASE_POOL": bad})
 
 
 async def test_the_web_process_can_send_due_reminders_itself(helpline, fake_twilio) -> None:

@@ -9,8 +9,15 @@ from sqlmodel import SQLModel
 from helpline.storage import models  # noqa: F401 - registers the tables
 
 
-def make_engine(url: str) -> AsyncEngine:
-    """SQLite waits for a busy writer (WAL, busy timeout) instead of failing at once."""
+def make_engine(url: str, pool: int = 20) -> AsyncEngine:
+    """SQLite waits for a busy writer (WAL, busy timeout) instead of failing at once.
+
+    PostgreSQL keeps `pool` connections open and opens no more: a pool that
+    overflows under load keeps opening and closing connections, which cost more
+    than waiting for one. Processes x pool must stay under the server's
+    max_connections. A connection the server dropped is found when a turn uses
+    it; the turn is tried again (helpline.turns), so there is no ping per use.
+    """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
@@ -23,7 +30,7 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=pool, max_overflow=0)
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
