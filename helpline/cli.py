@@ -43,7 +43,9 @@ def _embedded_schema(settings: Settings) -> None:
 def main() -> None:
     """SEND disagreement helpline: Twilio webhooks, the conversation, the outbox."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Both log every step (a transition; each HTTP request to Twilio) at INFO.
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    logging.getLogger("twilio").setLevel(logging.WARNING)
 
 
 @main.command()
@@ -120,7 +122,7 @@ def worker(drain_only: bool, poll: float, batch: int) -> None:
                 loop.add_signal_handler(signum, stop.set)
             await outbox_worker.run(dispatcher, stop, poll, batch)
         finally:
-            await helpline.database.dispose()
+            await helpline.close()
 
     asyncio.run(work())
 

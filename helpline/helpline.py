@@ -39,6 +39,11 @@ class Helpline:
     dispatcher: Dispatcher
     clock: Clock
 
+    async def close(self) -> None:
+        """Let go of the database's connections and the sender's, at shutdown."""
+        await self.dispatcher.sender.close()
+        await self.database.dispose()
+
 
 def build(settings: Settings, clock: Clock | None = None) -> Helpline:
     """Load and check the flow and prompts, then wire the parts together.

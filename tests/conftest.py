@@ -108,7 +108,7 @@ async def running(
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield built, client
     finally:
-        await built.database.dispose()
+        await built.close()
 
 
 @pytest.fixture

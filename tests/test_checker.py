@@ -521,4 +521,4 @@ def test_build_accepts_an_untouched_copy(tmp_path: Path) -> None:
     try:
         assert built.engine is not None
     finally:
-        asyncio.run(built.database.dispose())
+        asyncio.run(built.close())

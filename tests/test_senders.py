@@ -7,7 +7,7 @@ import pytest
 
 from helpline.outbox.senders import (
     ConsoleSender,
-    RewritingTwilioHttpClient,
+    rewrite_url,
     Sender,
     SendResult,
     TwilioSender,
@@ -38,9 +38,25 @@ def _reset(request):
     yield
 
 
+_made: list[TwilioSender] = []
+
+
+@pytest.fixture(autouse=True)
+async def _close_senders():
+    yield
+    while _made:
+        await _made.pop().close()
+
+
+def _kept(sender: TwilioSender) -> TwilioSender:
+    """Closed after the test, so no connection pool is left open."""
+    _made.append(sender)
+    return sender
+
+
 def _sender(fake, **kw):
     kw.setdefault("from_number", FROM)
-    return TwilioSender(ACCOUNT_SID, AUTH_TOKEN, api_base_url=fake.base_url, **kw)
+    return _kept(TwilioSender(ACCOUNT_SID, AUTH_TOKEN, api_base_url=fake.base_url, **kw))
 
 
 def _closed_port() -> int:
@@ -82,7 +98,7 @@ async def test_unicode_body_round_trips(fake):
 
 
 async def test_messaging_service_sid_is_used(fake):
-    sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, messaging_service_sid=SERVICE_SID, api_base_url=fake.base_url)
+    sender = _kept(TwilioSender(ACCOUNT_SID, AUTH_TOKEN, messaging_service_sid=SERVICE_SID, api_base_url=fake.base_url))
     result = await sender.send(TO, "via service")
     assert result.ok
     [msg] = fake.messages
@@ -133,7 +149,7 @@ async def test_scripted_code_is_passed_through(fake):
 
 
 async def test_wrong_auth_token_is_permanent_20003(fake):
-    sender = TwilioSender(ACCOUNT_SID, "wrong-token", from_number=FROM, api_base_url=fake.base_url)
+    sender = _kept(TwilioSender(ACCOUNT_SID, "wrong-token", from_number=FROM, api_base_url=fake.base_url))
     result = await sender.send(TO, "hi")
     assert not result.ok
     assert result.error_code == 20003
@@ -142,7 +158,7 @@ async def test_wrong_auth_token_is_permanent_20003(fake):
 
 
 async def test_unreachable_server_is_transient():
-    sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, from_number=FROM, api_base_url=f"http://127.0.0.1:{_closed_port()}")
+    sender = _kept(TwilioSender(ACCOUNT_SID, AUTH_TOKEN, from_number=FROM, api_base_url=f"http://127.0.0.1:{_closed_port()}"))
     result = await sender.send(TO, "hi")
     assert not result.ok
     assert result.sid is None
@@ -173,25 +189,33 @@ def test_repr_hides_token():
 
 
 def test_rewrite_url():
-    client = RewritingTwilioHttpClient("http://127.0.0.1:8765")
+    base = "http://127.0.0.1:8765"
     assert (
-        client.rewrite_url(f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json?PageSize=5")
+        rewrite_url(f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json?PageSize=5", base)
         == f"http://127.0.0.1:8765/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json?PageSize=5"
     )
-    assert client.rewrite_url("https://messaging.dublin.ie1.twilio.com/v1/Services") == (
+    assert rewrite_url("https://messaging.dublin.ie1.twilio.com/v1/Services", base) == (
         "http://127.0.0.1:8765/v1/Services"
     )
     # non-Twilio hosts are left alone
-    assert client.rewrite_url("https://example.org/x") == "https://example.org/x"
-    assert client.rewrite_url("https://nottwilio.com/x") == "https://nottwilio.com/x"
-
-    prefixed = RewritingTwilioHttpClient("http://127.0.0.1:8765/fake/")
-    assert prefixed.rewrite_url("https://api.twilio.com/2010-04-01/x") == "http://127.0.0.1:8765/fake/2010-04-01/x"
+    assert rewrite_url("https://example.org/x", base) == "https://example.org/x"
+    assert rewrite_url("https://nottwilio.com/x", base) == "https://nottwilio.com/x"
+    prefixed = "http://127.0.0.1:8765/fake/"
+    assert rewrite_url("https://api.twilio.com/2010-04-01/x", prefixed) == "http://127.0.0.1:8765/fake/2010-04-01/x"
 
 
 def test_rewrite_needs_absolute_base():
-    with pytest.raises(ValueError):
-        RewritingTwilioHttpClient("127.0.0.1:8765")
+    with pytest.raises(ValueError, match="api_base_url"):
+        TwilioSender(ACCOUNT_SID, AUTH_TOKEN, from_number=FROM, api_base_url="127.0.0.1:8765")
+
+
+async def test_one_connection_pool_per_event_loop_closed_at_shutdown(fake):
+    sender = _sender(fake)
+    assert (await sender.send(TO, "one")).ok and (await sender.send(TO, "two")).ok
+    assert len(sender._clients) == 1
+    await sender.close()
+    assert sender._clients == {}
+    assert (await sender.send(TO, "after close: a new pool")).ok
 
 
 # ------------------------------------------------------------------ ConsoleSender
@@ -240,13 +264,13 @@ def test_make_sender_twilio(kwargs):
     sender = make_sender(api_base_url="http://127.0.0.1:8765", **kwargs)
     assert isinstance(sender, TwilioSender)
     assert isinstance(sender, Sender)
-    assert isinstance(sender.http_client, RewritingTwilioHttpClient)
+    assert sender.api_base_url == "http://127.0.0.1:8765"
 
 
-def test_make_sender_twilio_without_base_url_uses_plain_client():
+def test_make_sender_twilio_without_base_url_uses_twilio():
     sender = make_sender(ACCOUNT_SID, AUTH_TOKEN, FROM, None, None)
     assert isinstance(sender, TwilioSender)
-    assert not isinstance(sender.http_client, RewritingTwilioHttpClient)
+    assert sender.api_base_url is None
 
 
 @pytest.mark.parametrize(

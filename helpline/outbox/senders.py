@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
-from requests.adapters import HTTPAdapter
+import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
 
 try:  # twilio >= 9.x: RFC-9457 style errors from newer services
     from twilio.base.exceptions import TwilioServiceException
@@ -37,6 +38,7 @@ __all__ = [
     "ConsoleSender",
     "TwilioSender",
     "RewritingTwilioHttpClient",
+    "rewrite_url",
     "make_sender",
     "is_permanent_status",
 ]
@@ -65,6 +67,8 @@ class SendResult:
 @runtime_checkable
 class Sender(Protocol):
     async def send(self, to: str, body: str, status_callback: str | None = None) -> SendResult: ...
+
+    async def close(self) -> None: ...
 
 
 def is_permanent_status(status: int | None) -> bool:
@@ -101,6 +105,9 @@ class ConsoleSender:
                 return SendResult(sid=None, error_message=f"console write failed: {exc}")
         return SendResult(sid=f"console-{n}")
 
+    async def close(self) -> None:
+        """Nothing to close: the stream is not ours."""
+
     def __repr__(self) -> str:
         return "ConsoleSender()"
 
@@ -115,37 +122,34 @@ def _is_twilio_host(host: str | None) -> bool:
     return host == "twilio.com" or host.endswith(".twilio.com")
 
 
-class RewritingTwilioHttpClient(TwilioHttpClient):
-    """TwilioHttpClient that sends every ``*.twilio.com`` request to ``base_url``.
+def rewrite_url(url: str, base_url: str) -> str:
+    """Send a ``*.twilio.com`` URL to ``base_url`` instead (a fake API in tests
+    and benchmarks): scheme, host and port replaced, the path appended to any
+    path of ``base_url``, the query kept. Other hosts are left alone."""
+    parts = urlsplit(url)
+    if not _is_twilio_host(parts.hostname):
+        return url
+    base = urlsplit(base_url)
+    return urlunsplit((base.scheme, base.netloc, base.path.rstrip("/") + parts.path, parts.query, parts.fragment))
 
-    Scheme and host (and port) are replaced by those of ``base_url``; the
-    request path is appended to any path prefix of ``base_url``, and the query
-    string is kept.  Used to point the real client at a fake API in tests and
-    benchmarks.
-    """
+
+class RewritingTwilioHttpClient(AsyncTwilioHttpClient):
+    """The twilio client's own async HTTP client, sending every ``*.twilio.com``
+    request to ``base_url`` (see rewrite_url)."""
 
     def __init__(self, base_url: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        parts = urlsplit(base_url)
-        if not parts.scheme or not parts.netloc:
-            raise ValueError(f"api_base_url must be an absolute URL, got {base_url!r}")
-        self.base_scheme = parts.scheme
-        self.base_netloc = parts.netloc
-        self.base_path = parts.path.rstrip("/")
-        if self.session is not None and self.base_scheme == "http":
-            # The parent only tunes the https:// adapter; do the same for http://.
-            self.session.mount("http://", HTTPAdapter(pool_maxsize=32))
+        self.base_url = base_url
 
-    def rewrite_url(self, url: str) -> str:
-        parts = urlsplit(url)
-        if not _is_twilio_host(parts.hostname):
-            return url
-        return urlunsplit(
-            (self.base_scheme, self.base_netloc, self.base_path + parts.path, parts.query, parts.fragment)
-        )
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any):  # type: ignore[override]
+        return await super().request(method, rewrite_url(url, self.base_url), *args, **kwargs)
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any):  # type: ignore[override]
-        return super().request(method, self.rewrite_url(url), *args, **kwargs)
+
+def _check_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(f"api_base_url must be an absolute URL, got {base_url!r}")
+    return base_url
 
 
 class TwilioSender:
@@ -153,6 +157,11 @@ class TwilioSender:
 
     If ``messaging_service_sid`` is set it is used (and Twilio picks the sender
     from the service's pool); otherwise ``from_number`` is sent as ``From``.
+
+    Why the client's async HTTP client (aiohttp) rather than its default
+    (requests, in a thread per send): a worker sends many messages at once, and
+    the threads cost more CPU than the sending did. Its connection pool belongs
+    to an event loop, so it is made on the first send in each loop.
     """
 
     def __init__(
@@ -165,22 +174,38 @@ class TwilioSender:
         *,
         timeout: float | None = 30.0,
     ) -> None:
-        from twilio.rest import Client
-
         if not from_number and not messaging_service_sid:
             raise ValueError("TwilioSender needs from_number or messaging_service_sid")
         self.account_sid = account_sid
+        self._auth_token = auth_token
         self.from_number = from_number or None
         self.messaging_service_sid = messaging_service_sid or None
-        self.api_base_url = api_base_url or None
-        if self.api_base_url:
-            http_client: TwilioHttpClient = RewritingTwilioHttpClient(self.api_base_url, timeout=timeout)
-        else:
-            http_client = TwilioHttpClient(timeout=timeout)
-        self.http_client = http_client
-        self.client = Client(account_sid, auth_token, http_client=http_client)
+        self.api_base_url = _check_base_url(api_base_url) if api_base_url else None
+        self.timeout = timeout
+        self._clients: dict[asyncio.AbstractEventLoop, Client] = {}
 
-    def _create(self, to: str, body: str, status_callback: str | None) -> Any:
+    def _client(self) -> Client:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            for old in [old for old in self._clients if old.is_closed()]:
+                del self._clients[old]  # a finished loop's pool: its sockets went with it
+            if self.api_base_url:
+                http: AsyncTwilioHttpClient = RewritingTwilioHttpClient(self.api_base_url, pool_connections=False)
+            else:
+                http = AsyncTwilioHttpClient(pool_connections=False)
+            # Our own pooled session, for its timeout (the client's has aiohttp's 5 minutes).
+            http.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            client = self._clients[loop] = Client(self.account_sid, self._auth_token, http_client=http)
+        return client
+
+    async def close(self) -> None:
+        """Close this event loop's connection pool (at shutdown)."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.http_client.close()
+
+    async def send(self, to: str, body: str, status_callback: str | None = None) -> SendResult:
         kwargs: dict[str, Any] = {"to": to, "body": body}
         if self.messaging_service_sid:
             kwargs["messaging_service_sid"] = self.messaging_service_sid
@@ -188,19 +213,16 @@ class TwilioSender:
             kwargs["from_"] = self.from_number
         if status_callback:
             kwargs["status_callback"] = status_callback
-        return self.client.messages.create(**kwargs)
-
-    async def send(self, to: str, body: str, status_callback: str | None = None) -> SendResult:
         try:
-            message = await asyncio.to_thread(self._create, to, body, status_callback)
+            message = await self._client().messages.create_async(**kwargs)
         except TwilioRestException as exc:
             return self._from_api_error(exc.status, exc.code, exc.msg or str(exc))
         except Exception as exc:
             if TwilioServiceException is not None and isinstance(exc, TwilioServiceException):
                 return self._from_api_error(exc.status, exc.code, exc.detail or exc.title)
-            if isinstance(exc, OSError):  # requests.RequestException is an OSError
+            if isinstance(exc, (OSError, aiohttp.ClientError, asyncio.TimeoutError)):
                 logger.warning("Twilio unreachable sending to %s: %s", _mask(to), exc)
-                return SendResult(sid=None, error_message=f"connection error: {exc}", permanent=False)
+                return SendResult(sid=None, error_message=f"connection error: {exc!r}", permanent=False)
             if isinstance(exc, TwilioException):
                 logger.warning("Twilio client error sending to %s: %s", _mask(to), exc)
                 return SendResult(sid=None, error_message=str(exc) or type(exc).__name__, permanent=False)

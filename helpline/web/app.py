@@ -113,7 +113,7 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
         stop.set()
         if sending is not None:
             await sending
-        await helpline.database.dispose()
+        await helpline.close()
 
     return Starlette(
         routes=[
