@@ -103,6 +103,7 @@ def main() -> None:
                         "DATABASE_URL": url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                         "TWILIO_FROM_NUMBER": HELPLINE_NUMBER, "TWILIO_API_BASE_URL": fake.base_url,
                         "HELPLINE_COUNCILS": "E08000003,E10000016",
+                        "HELPLINE_DATABASE_POOL": str(args.connections),  # a connection per request in flight
                     }
                     with server(app, port_env) as (base, pid):
                         lua = Path(folder) / f"{channel}.lua"

@@ -303,7 +303,7 @@ class FakeTwilio:
             access_log=False,
             lifespan="off",
             loop="asyncio",
-            http="h11",
+            http="auto",  # httptools where installed (the bench extra), else h11
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
