@@ -1,7 +1,9 @@
 """Benchmark: SMS and voice turns against a bare Starlette endpoint, side by side.
 
-Each server runs alone under uvicorn with the same settings (one process,
-no access log); wrk drives it with 32 connections, replaying pre-signed,
+Each server runs alone under uvicorn with the same settings: one process, no
+access log, asyncio's loop and h11, as `uvicorn app:app` runs with the
+project's own dependencies (the bench extra's httptools is for the fake Twilio
+API only). wrk drives it with 32 connections, replaying pre-signed,
 Twilio-shaped requests from many callers (signatures are checked, as in
 production). Prints a Markdown table; also the web process's resident memory
 before and after.
@@ -46,7 +48,7 @@ def server(app: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning"],
+         "--no-access-log", "--log-level", "warning", "--loop", "asyncio", "--http", "h11"],
         cwd=ROOT, env={**os.environ, **env},
     )
     base = f"http://127.0.0.1:{port}"
