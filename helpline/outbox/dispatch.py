@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,6 +106,14 @@ class Dispatcher:
     def _engine(self) -> AsyncEngine:
         return self.sessions.kw["bind"]
 
+    @cached_property
+    def _each_statement(self) -> AsyncEngine:
+        """The engine without transactions: each statement commits by itself.
+        For takes and records, whose every statement re-checks that the row is
+        still this worker's, so none depends on another having run: BEGIN and
+        COMMIT would only add two round trips."""
+        return self._engine.execution_options(isolation_level="AUTOCOMMIT")
+
     async def has_due(self, now: datetime | None = None) -> bool:
         """Whether any message could be claimed now."""
         moment = utcnow() if now is None else now.astimezone(timezone.utc)
@@ -135,15 +143,15 @@ class Dispatcher:
         return [(row.id, row.caller_id) for row in sorted(rows, key=lambda row: (row.due_at, row.id))]
 
     async def _take_all(self, message_ids: list[int], clock: Callable[[], datetime]) -> list[Row | None]:
-        """Renew this worker's claims for the send, in one transaction; for each
-        message, its row if it should go now.
+        """Renew this worker's claims for the send; for each message, its row
+        if it should go now.
 
         None when the claim was lost (cancelled by a STOP, or expired and taken
         over), the caller has opted out since it was queued (it is cancelled), or
         quiet hours hold it back (it goes back to pending, due when they end).
         """
         now = clock()
-        async with self._engine.begin() as connection:
+        async with self._each_statement.connect() as connection:
             renewed = await connection.execute(
                 _TAKE, {"ids": message_ids, "me": self.worker_id, "now": now, "until": now + self.lease}
             )
@@ -171,15 +179,15 @@ class Dispatcher:
         return when if when > now else None
 
     async def _record_all(self, outcomes: list[tuple[Row, SendResult]], clock: Callable[[], datetime]) -> list[None]:
-        """Record the outcomes of sends, together in one transaction; but an outcome
-        that opts its caller out is recorded in a transaction of its own, as one
-        outcome alone would be, so it locks no other caller's rows."""
+        """Record the outcomes of sends, together; but an outcome that opts its
+        caller out is recorded in a transaction of its own (it also cancels the
+        caller's other messages), so it locks no other caller's rows."""
         now = clock()
         alone = [outcome for outcome in outcomes if outcome[1].error_code == OPTED_OUT_AT_TWILIO]
         together = [outcome for outcome in outcomes if outcome[1].error_code != OPTED_OUT_AT_TWILIO]
         if together:
             sent = {message.id: (message, result) for message, result in together if result.ok}
-            async with self._engine.begin() as connection:
+            async with self._each_statement.connect() as connection:
                 if sent:
                     await self._record_sent(connection, list(sent.values()), now)
                 for message, result in together:
