@@ -31,6 +31,7 @@ from helpline.engine.turn import OptOut, RequestCallback, TextCaller, Turn
 from helpline.outbox.schedule import reminder_rows
 from helpline.storage import turn_statements as sql
 from helpline.storage.callers import opt_out
+from helpline.storage.database import dropped
 from helpline.storage.models import CallbackRequest, OutboxMessage, outbox_values, utcnow
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,7 @@ class TurnRunner:
             except Conflict:
                 pass
             except DBAPIError as error:
-                # A pooled connection the server dropped (a restart, a failover):
-                # SQLAlchemy has discarded it; the turn is tried again on a new one.
-                if not error.connection_invalidated:
+                if not dropped(error):
                     raise
                 log.warning("database connection lost; trying the turn again")
             await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from helpline.config import Settings
-from helpline.storage.models import Caller, WebhookReceipt
+from helpline.storage.models import Caller, OutboxMessage, WebhookReceipt
 from tests.postgres import _admin, postgres_url  # noqa: F401 - the fixture
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC, Phone, post_signed, running, sid
 
@@ -26,6 +26,18 @@ def _sms_form(body: str, message_sid: str | None = None, number: str = CALLER) -
 async def _count(helpline, model) -> int:
     async with helpline.sessions() as session:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def _drop_connections(url: str) -> None:
+    """What a PostgreSQL restart does to the app's pool: every connection ends."""
+    admin = await _admin()
+    try:
+        dropped = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1", url.rsplit("/", 1)[1]
+        )
+    finally:
+        await admin.close()
+    assert dropped >= 1
 
 
 async def test_healthz(http: httpx.AsyncClient) -> None:
@@ -242,19 +254,28 @@ async def test_a_turn_goes_on_when_postgresql_dropped_the_pooled_connection(sett
     async with running(replace(settings, database_url=postgres_url), clock) as (helpline, http):
         phone = Phone(http)
         await phone.text("hi")
-        admin = await _admin()
-        try:
-            dropped = await admin.fetchval(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1",
-                postgres_url.rsplit("/", 1)[1],
-            )
-        finally:
-            await admin.close()
-        assert dropped >= 1
+        await _drop_connections(postgres_url)
         assert "What is the disagreement about?" in await phone.text("1")
         async with helpline.sessions() as session:
             caller = (await session.execute(select(Caller))).scalar_one()
         assert caller.turns == 2 and caller.state == "dispute"
+
+
+async def test_a_delivery_report_is_recorded_when_postgresql_dropped_the_pooled_connection(
+    settings, clock, postgres_url, fake_twilio
+) -> None:
+    async with running(replace(settings, database_url=postgres_url), clock) as (helpline, http):
+        phone = Phone(http)
+        await phone.call()
+        for digits in ("1", "2", "03102026", "2", "1", "1"):  # to the summary, which is texted
+            await phone.press(digits)
+        await _drop_connections(postgres_url)
+        sent = fake_twilio.messages[0]["sid"]
+        form = {"MessageSid": sent, "MessageStatus": "delivered", "AccountSid": ACCOUNT_SID, "To": CALLER}
+        assert (await post_signed(http, "/twilio/status", form)).status_code == 204
+        async with helpline.sessions() as session:
+            row = (await session.execute(select(OutboxMessage).where(OutboxMessage.sid == sent))).scalar_one()
+        assert row.delivery_status == "delivered"
 
 
 async def test_a_turn_keeps_when_the_caller_first_got_in_touch(helpline, phone: Phone) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 
@@ -31,6 +36,29 @@ def make_engine(url: str, pool: int = 20) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_size=pool, max_overflow=0)
+
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def dropped(error: DBAPIError) -> bool:
+    """The pooled connection was gone (the server restarted or failed over).
+    SQLAlchemy has then discarded it and every connection pooled before it, so
+    trying once more uses a new one."""
+    return error.connection_invalidated
+
+
+async def once_more_if_dropped(work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work`, and again if its connection had been dropped: the pool does
+    not ping before each use (see make_engine)."""
+    try:
+        return await work()
+    except DBAPIError as error:
+        if not dropped(error):
+            raise
+        log.warning("database connection lost; trying again")
+        return await work()
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

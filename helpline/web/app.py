@@ -19,6 +19,7 @@ from helpline.helpline import Helpline
 from helpline.outbox import worker as outbox_worker
 from helpline.phone import normalise_number
 from helpline.storage.callers import record_delivery
+from helpline.storage.database import once_more_if_dropped
 from helpline.turns import HIDDEN_PREFIX, Reply
 from helpline.web.paths import SMS_PATH, STATUS_PATH, VOICE_ANSWER_PATH, VOICE_PATH
 from helpline.web.signatures import is_signed
@@ -99,7 +100,9 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
         status, error = form.get("MessageStatus", ""), form.get("ErrorCode", "")
         if not message_sid or not status:
             return PlainTextResponse("MessageSid and MessageStatus are required", status_code=400)
-        await record_delivery(helpline.sessions, message_sid, status, int(error) if error.isdigit() else None)
+        code = int(error) if error.isdigit() else None
+        # Twilio does not send a status callback twice: it must not fail for a dropped connection.
+        await once_more_if_dropped(lambda: record_delivery(helpline.sessions, message_sid, status, code))
         return Response(status_code=204)
 
     async def healthz(_request: Request) -> Response:
