@@ -103,25 +103,28 @@ class TurnRunner:
             now = utcnow()
             body = render(turn, turns)
             values = {**sql.caller_values(conv, turns, now), **sql.receipt_values(key, media_type, body, now)}
-            if not self._one_statement:
-                return await self._save(connection, loaded, number, turn, values)
+            if not self._one_statement:  # SQLite: saved in the transaction the load began
+                return Reply(media_type, body, await self._save(connection, loaded, number, turn, values))
             if loaded is not None and not turn.effects and turn.reminders is None:
-                try:
-                    saved = await connection.execute(
-                        sql.SAVE_WITH_RECEIPT, {"id_": loaded.id, "seen": loaded.version, **values}
-                    )
-                except IntegrityError as error:
-                    raise Conflict from error  # Twilio's retry of this webhook was saved first
-                if saved.rowcount != 1:
-                    raise Conflict
+                await self._save_plain(connection, loaded, values)
                 return Reply(media_type, body)
-        async with self.database.connect() as connection:
-            return await self._save(connection, loaded, number, turn, values)
+        async with self.database.connect() as connection:  # PostgreSQL, with side effects: a transaction
+            return Reply(media_type, body, await self._save(connection, loaded, number, turn, values))
+
+    async def _save_plain(self, connection: AsyncConnection, loaded: Row, values: dict[str, object]) -> None:
+        """PostgreSQL, a turn without side effects: caller and receipt in one statement."""
+        try:
+            saved = await connection.execute(sql.SAVE_WITH_RECEIPT, {"id_": loaded.id, "seen": loaded.version, **values})
+        except IntegrityError as error:
+            raise Conflict from error  # Twilio's retry of this webhook was saved first
+        if saved.rowcount != 1:
+            raise Conflict
 
     async def _save(
         self, connection: AsyncConnection, loaded: Row | None, number: str, turn: Turn, values: dict[str, object]
-    ) -> Reply:
-        """The caller, the receipt and the turn's side effects, in one transaction."""
+    ) -> int:
+        """The caller, the receipt and the turn's side effects, in one transaction;
+        returns how many replies were queued as texts."""
         try:
             if loaded is None:
                 created = await connection.execute(
@@ -140,7 +143,7 @@ class TurnRunner:
             # The same new caller's other message, or Twilio's retry of this
             # webhook, was saved first.
             raise Conflict from error
-        return Reply(str(values["receipt_media_type"]), str(values["receipt_body"]), queued)
+        return queued
 
     async def _effects(self, connection: AsyncConnection, turn: Turn, caller_id: int, number: str) -> int:
         texts: list[dict[str, object]] = []
