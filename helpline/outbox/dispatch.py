@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 QUIET_KINDS = frozenset({REMINDER, CHECK_IN})  # replies and summaries answer the caller at once
 # Messages one dispatcher has at Twilio at once, each to a different caller. A
 # send mostly waits on the network, so this sets a worker's pace (8: ~450/s,
-# 32: ~930/s in bench/dispatch.py); it is also how many a killed worker may
+# 32: ~1,000/s in bench/dispatch.py); it is also how many a killed worker may
 # leave sent but unrecorded, to be sent again when their claims run out.
 IN_FLIGHT = 32
 MAX_ATTEMPTS = 8
