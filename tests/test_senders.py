@@ -13,6 +13,7 @@ from helpline.outbox.senders import (
     TwilioSender,
     make_sender,
 )
+from helpline.phone import mask_number
 from tests.fake_twilio import FakeTwilio
 
 # Fictional credentials and numbers only (Ofcom drama range +447700900xxx).
@@ -157,9 +158,10 @@ async def test_wrong_auth_token_is_permanent_20003(fake):
     assert fake.messages == []
 
 
-async def test_unreachable_server_is_transient():
+async def test_unreachable_server_is_transient(caplog):
     sender = _kept(TwilioSender(ACCOUNT_SID, AUTH_TOKEN, from_number=FROM, api_base_url=f"http://127.0.0.1:{_closed_port()}"))
     result = await sender.send(TO, "hi")
+    assert mask_number(TO) in caplog.text and TO not in caplog.text  # the log names the caller, masked
     assert not result.ok
     assert result.sid is None
     assert result.error_code is None

@@ -25,6 +25,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from helpline.phone import mask_number
+
 try:  # twilio >= 9.x: RFC-9457 style errors from newer services
     from twilio.base.exceptions import TwilioServiceException
 except ImportError:  # pragma: no cover - older twilio
@@ -221,12 +223,12 @@ class TwilioSender:
             if TwilioServiceException is not None and isinstance(exc, TwilioServiceException):
                 return self._from_api_error(exc.status, exc.code, exc.detail or exc.title)
             if isinstance(exc, (OSError, aiohttp.ClientError, asyncio.TimeoutError)):
-                logger.warning("Twilio unreachable sending to %s: %s", _mask(to), exc)
+                logger.warning("Twilio unreachable sending to %s: %s", mask_number(to), exc)
                 return SendResult(sid=None, error_message=f"connection error: {exc!r}", permanent=False)
             if isinstance(exc, TwilioException):
-                logger.warning("Twilio client error sending to %s: %s", _mask(to), exc)
+                logger.warning("Twilio client error sending to %s: %s", mask_number(to), exc)
                 return SendResult(sid=None, error_message=str(exc) or type(exc).__name__, permanent=False)
-            logger.exception("unexpected error sending SMS to %s", _mask(to))
+            logger.exception("unexpected error sending SMS to %s", mask_number(to))
             return SendResult(sid=None, error_message=f"{type(exc).__name__}: {exc}", permanent=False)
         sid = getattr(message, "sid", None)
         if not sid:
@@ -256,11 +258,6 @@ class TwilioSender:
         via = f"messaging_service_sid={self.messaging_service_sid!r}" if self.messaging_service_sid else f"from_number={self.from_number!r}"
         base = f", api_base_url={self.api_base_url!r}" if self.api_base_url else ""
         return f"TwilioSender(account_sid={self.account_sid!r}, {via}{base})"
-
-
-def _mask(number: str) -> str:
-    """Keep phone numbers out of logs beyond the last few digits."""
-    return ("*" * max(len(number) - 4, 0)) + number[-4:] if number else number
 
 
 # --------------------------------------------------------------------------- factory
