@@ -35,21 +35,28 @@ async def _admin() -> asyncpg.Connection:
     )
 
 
+async def as_admin(query: str, *args: object) -> object:
+    """Run one statement on the server's `test` database; its first value."""
+    admin = await _admin()
+    try:
+        return await admin.fetchval(query, *args)
+    finally:
+        await admin.close()
+
+
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[str]:
     """The URL of a new, empty database with the tables; dropped afterwards."""
     name = f"helpline_test_{uuid.uuid4().hex}"
-    admin = await _admin()
+    await as_admin(f'CREATE DATABASE "{name}"')
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
         url = f"postgresql+asyncpg://postgres@{HOST}/{name}"
         engine = make_engine(url)
         await create_tables(engine)
         await engine.dispose()
         yield url
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class SharedPostgres:
@@ -61,11 +68,7 @@ class SharedPostgres:
         self.url = f"postgresql+asyncpg://postgres@{HOST}/{self.name}"
 
     async def create(self) -> None:
-        admin = await _admin()
-        try:
-            await admin.execute(f'CREATE DATABASE "{self.name}"')
-        finally:
-            await admin.close()
+        await as_admin(f'CREATE DATABASE "{self.name}"')
         engine = make_engine(self.url)
         await create_tables(engine)
         await engine.dispose()
@@ -79,8 +82,4 @@ class SharedPostgres:
             await connection.close()
 
     async def drop(self) -> None:
-        admin = await _admin()
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await as_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from helpline.config import Settings
 from helpline.storage.models import Caller, OutboxMessage, WebhookReceipt
-from tests.postgres import _admin, postgres_url  # noqa: F401 - the fixture
+from tests.postgres import as_admin, postgres_url  # noqa: F401 - the fixture
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC, Phone, post_signed, running, sid
 
 
@@ -30,13 +30,9 @@ async def _count(helpline, model) -> int:
 
 async def _drop_connections(url: str) -> None:
     """What a PostgreSQL restart does to the app's pool: every connection ends."""
-    admin = await _admin()
-    try:
-        dropped = await admin.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1", url.rsplit("/", 1)[1]
-        )
-    finally:
-        await admin.close()
+    dropped = await as_admin(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1", url.rsplit("/", 1)[1]
+    )
     assert dropped >= 1
 
 
