@@ -62,7 +62,6 @@ CREATE = insert(Caller).values(
 _RECEIPT_COLUMNS = ("key", "media_type", "body", "created_at")
 
 
-
 def _receipt_param(name: str) -> BindParameter:
     """Named receipt_<column>: a parameter named like a column of callers
     (created_at) would also be SET on the caller by SAVE."""
