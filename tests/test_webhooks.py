@@ -79,6 +79,18 @@ async def test_signature_over_the_request_url_when_no_public_base_url(settings, 
     assert refused.status_code == 403
 
 
+async def test_a_signature_over_the_url_with_its_default_port_is_accepted_too(http) -> None:
+    """Some of Twilio's signers include the port (:443) in the URL they sign."""
+    response = await post_signed(http, "/twilio/sms", _sms_form("hi"), signed_url=PUBLIC + ":443/twilio/sms")
+    assert response.status_code == 200 and "Who are you?" in response.text
+
+
+async def test_a_signature_that_is_not_ascii_is_refused_not_an_error(http, helpline) -> None:
+    response = await http.post("/twilio/sms", data=_sms_form("hi"), headers={"X-Twilio-Signature": "sïgnature".encode("latin-1")})
+    assert response.status_code == 403
+    assert await _count(helpline, Caller) == 0
+
+
 async def test_validation_can_be_turned_off_only_explicitly_and_warns(settings, clock, caplog) -> None:
     with pytest.raises(ValueError, match="HELPLINE_VALIDATE_SIGNATURES"):
         Settings.from_env({"HELPLINE_VALIDATE_SIGNATURES": "maybe"})
