@@ -102,23 +102,36 @@ class TurnRunner:
             turns = (loaded.turns if loaded else 0) + 1
             now = utcnow()
             body = render(turn, turns)
-            values = {**sql.caller_values(conv, turns, now), **sql.receipt_values(key, media_type, body, now)}
+            values = {
+                **self._which_caller(loaded, number),
+                **sql.caller_values(conv, turns, now),
+                **sql.receipt_values(key, media_type, body, now),
+            }
             if not self._one_statement:  # SQLite: saved in the transaction the load began
                 return Reply(media_type, body, await self._save(connection, loaded, number, turn, values))
-            if loaded is not None and not turn.effects and turn.reminders is None:
+            if not turn.effects and turn.reminders is None:
                 await self._save_plain(connection, loaded, values)
                 return Reply(media_type, body)
         async with self.database.connect() as connection:  # PostgreSQL, with side effects: a transaction
             return Reply(media_type, body, await self._save(connection, loaded, number, turn, values))
 
-    async def _save_plain(self, connection: AsyncConnection, loaded: Row, values: dict[str, object]) -> None:
+    async def _save_plain(self, connection: AsyncConnection, loaded: Row | None, values: dict[str, object]) -> None:
         """PostgreSQL, a turn without side effects: caller and receipt in one statement."""
+        statement = sql.CREATE_WITH_RECEIPT if loaded is None else sql.SAVE_WITH_RECEIPT
         try:
-            saved = await connection.execute(sql.SAVE_WITH_RECEIPT, {"id_": loaded.id, "seen": loaded.version, **values})
+            saved = await connection.execute(statement, values)
         except IntegrityError as error:
-            raise Conflict from error  # Twilio's retry of this webhook was saved first
+            # This new caller's other message, or Twilio's retry of this webhook, was saved first.
+            raise Conflict from error
         if saved.rowcount != 1:
             raise Conflict
+
+    def _which_caller(self, loaded: Row | None, number: str) -> dict[str, object]:
+        """The parameters naming the caller a turn writes: a new one (for CREATE),
+        or the version of one it loaded (for SAVE)."""
+        if loaded is None:
+            return {"number": number, "language": self.engine.catalogue.language}
+        return {"id_": loaded.id, "seen": loaded.version}
 
     async def _save(
         self, connection: AsyncConnection, loaded: Row | None, number: str, turn: Turn, values: dict[str, object]
@@ -127,12 +140,9 @@ class TurnRunner:
         returns how many replies were queued as texts."""
         try:
             if loaded is None:
-                created = await connection.execute(
-                    sql.CREATE, {"number": number, "language": self.engine.catalogue.language, **values}
-                )
-                caller_id = created.scalar_one()
+                caller_id = (await connection.execute(sql.CREATE, values)).scalar_one()
             else:
-                saved = await connection.execute(sql.SAVE, {"id_": loaded.id, "seen": loaded.version, **values})
+                saved = await connection.execute(sql.SAVE, values)
                 if saved.rowcount != 1:
                     raise Conflict
                 caller_id = loaded.id

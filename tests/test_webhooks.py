@@ -256,6 +256,23 @@ async def test_two_app_instances_on_one_database_serialise_one_caller(settings, 
         assert caller.state == "decision_date" and caller.answers["dispute"] == "assessment_refused"
 
 
+async def test_a_new_callers_first_texts_at_once_on_two_instances_are_each_applied_once(settings, clock) -> None:
+    """A new caller's first text, Twilio's retry of it and their next text, all at
+    once: one caller is created, the retry gets the first reply, both texts count."""
+    async with running(settings, clock) as (helpline, first), running(settings, clock) as (_, second):
+        for n in range(5):
+            one, other = Phone(first, number=f"+4477009002{n:02d}"), Phone(second, number=f"+4477009002{n:02d}")
+            hello = sid("SM")
+            replies = await asyncio.gather(
+                one.text("hi", message_sid=hello), other.text("hi", message_sid=hello), other.text("1")
+            )
+            assert replies[0] == replies[1]
+        async with helpline.sessions() as session:
+            callers = (await session.execute(select(Caller))).scalars().all()
+        assert len(callers) == 5 and all(caller.turns == 2 for caller in callers)
+        assert await _count(helpline, WebhookReceipt) == 10
+
+
 async def test_a_turn_goes_on_when_postgresql_dropped_the_pooled_connection(settings, clock, postgres_url) -> None:
     """A restart or failover drops every connection in the pool; the next
     caller's turn must not fail for it (the pool does not ping before use)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BindParameter, bindparam, insert, select, update
+from sqlalchemy import BindParameter, Insert, Update, bindparam, insert, select, update
 
 from helpline.engine.conversation import Conversation
 from helpline.outbox.dispatch import QUIET_KINDS
@@ -76,17 +76,22 @@ RECORD_RECEIPT = insert(WebhookReceipt).values(
     caller_id=bindparam("caller_id"), **{name: _receipt_param(name) for name in _RECEIPT_COLUMNS}
 )
 
-# PostgreSQL only: SAVE and RECORD_RECEIPT as one statement, which is atomic by
-# itself, so it needs no transaction around it. Saves nothing (rowcount 0) if the
-# version moved; fails on the receipt's key if this webhook was answered meanwhile.
-_saved = SAVE.returning(Caller.id).cte("saved")
-SAVE_WITH_RECEIPT = insert(WebhookReceipt).from_select(
-    [*_RECEIPT_COLUMNS, "caller_id"],
-    select(
-        *(_receipt_param(name) for name in _RECEIPT_COLUMNS),
-        _saved.c.id,
-    ),
-)
+
+def _with_receipt(caller_statement: Insert | Update) -> Insert:
+    """PostgreSQL only: a statement that writes the caller (RETURNING its id) and
+    RECORD_RECEIPT as one statement, which is atomic by itself, so it needs no
+    transaction around it. Fails on a unique key if this webhook was answered,
+    or this new caller created, meanwhile."""
+    written = caller_statement.cte("written")
+    return insert(WebhookReceipt).from_select(
+        [*_RECEIPT_COLUMNS, "caller_id"],
+        select(*(_receipt_param(name) for name in _RECEIPT_COLUMNS), written.c.id),
+    )
+
+
+# Saves nothing (rowcount 0) if the version moved.
+SAVE_WITH_RECEIPT = _with_receipt(SAVE.returning(Caller.id))
+CREATE_WITH_RECEIPT = _with_receipt(CREATE)
 
 REPLACE_REMINDERS = (
     update(OutboxMessage)
