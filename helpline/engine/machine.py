@@ -1,9 +1,10 @@
 """The flow as a `transitions` state machine, built once and shared by all turns.
 
-Building a Machine costs milliseconds; attaching a model to a built one a fraction
-of that. So the machine is built at start-up and each turn attaches its
-conversation, fires one trigger and detaches it again, so that the shared machine
-never keeps a reference to a finished conversation.
+Building a Machine costs milliseconds, so it is built at start-up. A turn fires
+one trigger's Event on a small model holding its conversation's state: what
+the trigger method `add_model` would put on the model does exactly that, and
+attaching a model (a method per state and trigger) cost more than the
+transition itself. The shared machine never holds a conversation.
 """
 
 from __future__ import annotations
@@ -49,17 +50,9 @@ class FlowMachine:
             self.machine.add_transition(UPDATE, ends, UPDATE)
 
     def fire(self, conversation: Conversation, trigger: str, value: str | None = None) -> bool:
-        """Fire one trigger for this conversation; True if it moved.
-
-        A fresh model object per turn carries the state, so the machine's bound
-        methods never land on the conversation itself.
-        """
+        """Fire one trigger for this conversation; True if it moved."""
         model = _Model(conversation.state, conversation.answers)
-        self.machine.add_model(model, initial=model.state)
-        try:
-            moved = bool(model.trigger(trigger, value=value))
-        finally:
-            self.machine.remove_model(model)
+        moved = bool(self.machine.events[trigger].trigger(model, value=value))
         conversation.state = model.state
         return moved
 
