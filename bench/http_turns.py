@@ -5,8 +5,10 @@ access log, asyncio's loop and h11, as `uvicorn app:app` runs with the
 project's own dependencies (the bench extra's httptools is for the fake Twilio
 API only). wrk drives it with 32 connections, replaying pre-signed,
 Twilio-shaped requests from many callers (signatures are checked, as in
-production). Prints a Markdown table; also the web process's resident memory
-before and after.
+production). The SMS run also serves the helpline with its callers kept in a
+dict instead of the database (bench/in_memory_app.py). Prints a Markdown table; also the web process's CPU time per
+request (steadier than req/s when the VM's neighbours are busy) and its
+resident memory before and after.
 
     .venv/bin/python -m bench.http_turns --database sqlite
     .venv/bin/python -m bench.http_turns --database postgres
@@ -69,6 +71,13 @@ def rss_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used: steadier than req/s on a
+    virtual machine whose neighbours take turns on the cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(base: str, lua: Path, seconds: int, connections: int, threads: int) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(lua), base],
@@ -79,6 +88,7 @@ def wrk(base: str, lua: Path, seconds: int, connections: int, threads: int) -> d
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
+        "requests": float(re.search(r"(\d+) requests in", out).group(1)),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": ms("50%"),
         "p99": ms("99%"),
@@ -92,14 +102,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--callers", type=int, default=5000)
+    # Few enough that a run goes through whole conversations: each caller's next
+    # text comes a round of all callers later, so with 5,000 callers a slow
+    # machine measured nothing but first turns.
+    parser.add_argument("--callers", type=int, default=400)
     parser.add_argument("--requests", type=int, default=60000, help="pre-signed requests per run")
     args = parser.parse_args()
 
     rows = []
     with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake, tempfile.TemporaryDirectory() as folder:
         for channel, make in (("sms", sms_requests), ("voice", voice_requests)):
-            for name, app in (("bare Starlette", "bench.bare_app:app"), ("helpline", "app:app")):
+            servers = [("bare Starlette", "bench.bare_app:app"), ("helpline", "app:app")]
+            if channel == "sms":  # how much of a turn is its database
+                servers.append(("helpline, callers in a dict", "bench.in_memory_app:app"))
+            for name, app in servers:
                 with database(args.database) as url:
                     port_env = {
                         "DATABASE_URL": url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
@@ -114,15 +130,16 @@ def main() -> None:
                             httpx.post(base + path, content=body, headers={
                                 "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
                         write_lua(requests[WARM_UP:], args.threads, lua)
-                        before = rss_mb(pid)
+                        before, cpu = rss_mb(pid), cpu_seconds(pid)
                         result = wrk(base, lua, args.seconds, args.connections, args.threads)
+                        result["cpu_ms"] = (cpu_seconds(pid) - cpu) * 1000 / result["requests"]
                         rows.append((channel, name, result, before, rss_mb(pid)))
-    print(f"| turn | server | req/s | p50 ms | p99 ms | non-2xx | RSS MB before -> after |  ({args.database}, "
-          f"{args.connections} connections, {args.seconds}s)")
-    print("|---|---|---|---|---|---|---|")
+    print(f"| turn | server | req/s | p50 ms | p99 ms | non-2xx | CPU ms/req | RSS MB before -> after |  "
+          f"({args.database}, {args.connections} connections, {args.seconds}s)")
+    print("|---|---|---|---|---|---|---|---|")
     for channel, name, r, before, after in rows:
         print(f"| {channel} | {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['non2xx']:.0f} "
-              f"| {before:.0f} -> {after:.0f} |")
+              f"| {r['cpu_ms']:.2f} | {before:.0f} -> {after:.0f} |")
 
 
 if __name__ == "__main__":

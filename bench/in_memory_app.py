@@ -1,0 +1,52 @@
+"""The helpline with its callers kept in a dict instead of the database: what a
+turn costs without its database. bench.http_turns runs it beside the real one.
+
+A measuring aid, not a way to run the helpline: one process, nothing kept, the
+texts a turn would queue are written but not sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from helpline.channels import sms
+from helpline.config import Settings
+from helpline.engine.conversation import Conversation
+from helpline.engine.intents import Intent
+from helpline.engine.turn import TextCaller
+from helpline.helpline import Helpline, build
+from helpline.outbox.schedule import reminder_rows
+from helpline.turns import HIDDEN_PREFIX, Render, Reply
+from helpline.web.app import create_app
+
+
+@dataclass
+class InMemoryTurns:
+    """TurnRunner.run's work (engine, reply, the texts and reminders it would
+    queue, a stored reply per webhook) without the database."""
+
+    helpline: Helpline
+    callers: dict[str, tuple[Conversation, int]] = field(default_factory=dict)
+    replies: dict[str, Reply] = field(default_factory=dict)
+
+    async def run(self, key: str, number: str, intent: Intent, today: date, render: Render, media_type: str) -> Reply:
+        if key in self.replies:
+            return self.replies[key]
+        conv, turns = self.callers.get(number) or (Conversation(can_text=not number.startswith(HIDDEN_PREFIX)), 0)
+        turn = self.helpline.engine.step(conv, intent, today)
+        reply = Reply(media_type, render(turn, turns + 1))
+        words = self.helpline.words
+        for effect in turn.effects:
+            if isinstance(effect, TextCaller):
+                sms.bodies(effect.turn, words)
+        if turn.reminders is not None:
+            reminder_rows(turn.reminders, 0, number, words, ZoneInfo(self.helpline.settings.timezone))
+        self.callers[number], self.replies[key] = (conv, turns + 1), reply
+        return reply
+
+
+helpline = build(Settings.from_env())
+helpline.turns = InMemoryTurns(helpline)  # type: ignore[assignment]
+app = create_app(helpline)
