@@ -1,9 +1,9 @@
 """The flow as a `transitions` state machine, built once and shared by all turns.
 
-Building a Machine costs milliseconds, so it is built at start-up. A turn fires
-one trigger's Event on a small model holding its conversation's state: what
-the trigger method `add_model` would put on the model does exactly that, and
-attaching a model (a method per state and trigger) cost more than the
+Building a Machine costs milliseconds, so it is built at start-up. A turn
+calls the trigger's Event with a small model holding its conversation's state,
+which is all the trigger method `add_model` would attach does; attaching one
+(a method per state and trigger, taken off again after) cost more than the
 transition itself. The shared machine never holds a conversation.
 """
 

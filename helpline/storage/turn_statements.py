@@ -89,7 +89,7 @@ def _with_receipt(caller_statement: Insert | Update) -> Insert:
     )
 
 
-# Saves nothing (rowcount 0) if the version moved.
+# SAVE_WITH_RECEIPT saves nothing (rowcount 0) if the version moved.
 SAVE_WITH_RECEIPT = _with_receipt(SAVE.returning(Caller.id))
 CREATE_WITH_RECEIPT = _with_receipt(CREATE)
 
