@@ -42,7 +42,7 @@ class InMemoryTurns:
             if isinstance(effect, TextCaller):
                 sms.bodies(effect.turn, words)
         if turn.reminders is not None:
-            reminder_rows(turn.reminders, 0, number, words, ZoneInfo(self.helpline.settings.timezone))
+            reminder_rows(turn.reminders, number, words, ZoneInfo(self.helpline.settings.timezone))
         self.callers[number], self.replies[key] = (conv, turns + 1), reply
         return reply
 

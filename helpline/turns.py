@@ -102,29 +102,36 @@ class TurnRunner:
             turns = (loaded.turns if loaded else 0) + 1
             now = utcnow()
             body = render(turn, turns)
+            texts = self._texts(turn, number)
             values = {
                 **self._which_caller(loaded, number),
                 **sql.caller_values(conv, turns, now),
                 **sql.receipt_values(key, media_type, body, now),
             }
             if not self._one_statement:  # SQLite: saved in the transaction the load began
-                return Reply(media_type, body, await self._save(connection, loaded, number, turn, values))
-            if not turn.effects and turn.reminders is None:
-                await self._save_plain(connection, loaded, values)
-                return Reply(media_type, body)
-        async with self.database.connect() as connection:  # PostgreSQL, with side effects: a transaction
-            return Reply(media_type, body, await self._save(connection, loaded, number, turn, values))
+                await self._save(connection, loaded, turn, texts, values)
+                return Reply(media_type, body, _replies(texts))
+            if all(isinstance(effect, TextCaller) for effect in turn.effects):
+                await self._save_whole(connection, loaded, turn, texts, values)
+                return Reply(media_type, body, _replies(texts))
+        async with self.database.connect() as connection:  # PostgreSQL, a callback or an opt-out: a transaction
+            await self._save(connection, loaded, turn, texts, values)
+            return Reply(media_type, body, _replies(texts))
 
-    async def _save_plain(self, connection: AsyncConnection, loaded: Row | None, values: dict[str, object]) -> None:
-        """PostgreSQL, a turn without side effects: caller and receipt in one statement."""
-        statement = sql.CREATE_WITH_RECEIPT if loaded is None else sql.SAVE_WITH_RECEIPT
-        try:
-            saved = await connection.execute(statement, values)
-        except IntegrityError as error:
-            # This new caller's other message, or Twilio's retry of this webhook, was saved first.
-            raise Conflict from error
-        if saved.rowcount != 1:
-            raise Conflict
+    def _texts(self, turn: Turn, number: str) -> list[dict[str, object]]:
+        """The texts a turn queues, none to a hidden number: its replies to be
+        sent as texts, then its reminders. The caller's id is filled in on saving."""
+        if number.startswith(HIDDEN_PREFIX):
+            return []
+        texts = [
+            outbox_values(None, number, body)
+            for effect in turn.effects
+            if isinstance(effect, TextCaller)
+            for body in sms.bodies(effect.turn, self.words)
+        ]
+        if turn.reminders is not None:
+            texts += reminder_rows(turn.reminders, number, self.words, self.zone)
+        return texts
 
     def _which_caller(self, loaded: Row | None, number: str) -> dict[str, object]:
         """The parameters naming the caller a turn writes: a new one (for CREATE),
@@ -133,11 +140,25 @@ class TurnRunner:
             return {"number": number, "language": self.engine.catalogue.language}
         return {"id_": loaded.id, "seen": loaded.version}
 
+    async def _save_whole(
+        self, connection: AsyncConnection, loaded: Row | None, turn: Turn, texts: list[dict[str, object]],
+        values: dict[str, object],
+    ) -> None:
+        """PostgreSQL, a turn whose only side effects are texts and reminders: in one statement."""
+        statement = sql.CREATE_TURN if loaded is None else sql.SAVE_TURN
+        try:
+            saved = await connection.execute(statement, {**values, **sql.text_values(texts, turn.reminders is not None)})
+        except IntegrityError as error:
+            # This new caller's other message, or Twilio's retry of this webhook, was saved first.
+            raise Conflict from error
+        if saved.rowcount != 1:
+            raise Conflict
+
     async def _save(
-        self, connection: AsyncConnection, loaded: Row | None, number: str, turn: Turn, values: dict[str, object]
-    ) -> int:
-        """The caller, the receipt and the turn's side effects, in one transaction;
-        returns how many replies were queued as texts."""
+        self, connection: AsyncConnection, loaded: Row | None, turn: Turn, texts: list[dict[str, object]],
+        values: dict[str, object],
+    ) -> None:
+        """The caller, the receipt and the turn's side effects, in one transaction."""
         try:
             if loaded is None:
                 caller_id = (await connection.execute(sql.CREATE, values)).scalar_one()
@@ -147,21 +168,18 @@ class TurnRunner:
                     raise Conflict
                 caller_id = loaded.id
             await connection.execute(sql.RECORD_RECEIPT, {"caller_id": caller_id, **values})
-            queued = await self._effects(connection, turn, caller_id, number)
+            await self._effects(connection, turn, caller_id, texts)
             await connection.commit()
         except IntegrityError as error:
             # The same new caller's other message, or Twilio's retry of this
             # webhook, was saved first.
             raise Conflict from error
-        return queued
 
-    async def _effects(self, connection: AsyncConnection, turn: Turn, caller_id: int, number: str) -> int:
-        texts: list[dict[str, object]] = []
-        can_text = not number.startswith(HIDDEN_PREFIX)
+    async def _effects(
+        self, connection: AsyncConnection, turn: Turn, caller_id: int, texts: list[dict[str, object]]
+    ) -> None:
         for effect in turn.effects:
-            if isinstance(effect, TextCaller) and can_text:
-                texts += [outbox_values(caller_id, number, body) for body in sms.bodies(effect.turn, self.words)]
-            elif isinstance(effect, RequestCallback):
+            if isinstance(effect, RequestCallback):
                 await connection.execute(
                     insert(CallbackRequest),
                     {"caller_id": caller_id, "channel": turn.channel, "question": effect.question, "created_at": utcnow()},
@@ -170,11 +188,13 @@ class TurnRunner:
                 await opt_out(connection, caller_id)
         if turn.reminders is not None:
             await connection.execute(sql.REPLACE_REMINDERS, {"caller": caller_id})
-            if can_text:
-                texts += reminder_rows(turn.reminders, caller_id, number, self.words, self.zone)
         if texts:
-            await connection.execute(insert(OutboxMessage), texts)
-        return sum(1 for text in texts if text["kind"] == "reply")
+            await connection.execute(insert(OutboxMessage), [{**text, "caller_id": caller_id} for text in texts])
+
+
+def _replies(texts: list[dict[str, object]]) -> int:
+    """How many of a turn's texts are replies, which the web process sends at once."""
+    return sum(1 for text in texts if text["kind"] == "reply")
 
 
 def _conversation(caller: Row | None, number: str) -> Conversation:

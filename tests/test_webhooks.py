@@ -273,6 +273,37 @@ async def test_a_new_callers_first_texts_at_once_on_two_instances_are_each_appli
         assert await _count(helpline, WebhookReceipt) == 10
 
 
+async def test_the_last_answer_twice_at_once_queues_the_summarys_reminders_once(settings, clock) -> None:
+    """The answer that ends in a summary, sent twice at once to two instances, by
+    several callers at once: each gets its reminders once, as a caller who sent
+    it once does."""
+
+    async def pending_reminders(helpline, number: str) -> list[str]:
+        async with helpline.sessions() as session:
+            caller = (await session.execute(select(Caller).where(Caller.number == number))).scalar_one()
+            rows = await session.execute(
+                select(OutboxMessage.body).where(
+                    OutboxMessage.caller_id == caller.id, OutboxMessage.status == "pending", OutboxMessage.kind == "reminder"
+                ).order_by(OutboxMessage.id)
+            )
+            return list(rows.scalars())
+
+    async def answer_twice(phones: tuple[Phone, Phone]) -> None:
+        for text in ("hi", "1", "assessment", "3 October 2026", "no", "yes"):
+            await phones[0].text(text)
+        await asyncio.gather(*(phone.text("manchester") for phone in phones))
+
+    async with running(settings, clock) as (helpline, first), running(settings, clock) as (_, second):
+        alone = Phone(first, number="+447700900300")
+        await answer_twice((alone,))
+        numbers = [f"+4477009003{n:02d}" for n in range(1, 9)]
+        await asyncio.gather(*(answer_twice((Phone(first, number=n), Phone(second, number=n))) for n in numbers))
+        once = await pending_reminders(helpline, alone.number)
+        assert once
+        for number in numbers:
+            assert await pending_reminders(helpline, number) == once, number
+
+
 async def test_a_turn_goes_on_when_postgresql_dropped_the_pooled_connection(settings, clock, postgres_url) -> None:
     """A restart or failover drops every connection in the pool; the next
     caller's turn must not fail for it (the pool does not ping before use)."""

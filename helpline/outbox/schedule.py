@@ -19,12 +19,11 @@ def at(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone).astimezone(timezone.utc)
 
 
-def reminder_rows(
-    reminders: tuple[Reminder, ...], caller_id: int, number: str, words: Words, zone: ZoneInfo
-) -> list[dict[str, object]]:
+def reminder_rows(reminders: tuple[Reminder, ...], number: str, words: Words, zone: ZoneInfo) -> list[dict[str, object]]:
+    """Outbox rows for a caller's reminders; the turn that saves them fills in the caller's id."""
     return [
         outbox_values(
-            caller_id,
+            None,
             number,
             words.reminder(reminder),
             kind=reminder.kind,

@@ -111,10 +111,11 @@ class OutboxMessage(SQLModel, table=True):
 
 
 def outbox_values(
-    caller_id: int, to: str, body: str, kind: str = "reply",
+    caller_id: int | None, to: str, body: str, kind: str = "reply",
     due_at: datetime | None = None, deadline_at: datetime | None = None,
 ) -> dict[str, object]:
-    """A new outbox row as plain values, for a Core INSERT in a turn's transaction."""
+    """A new outbox row as plain values, for a Core INSERT. A turn makes its rows
+    before its caller has an id (caller_id None) and fills it in on saving."""
     now = utcnow()
     return {
         "caller_id": caller_id, "to": to, "body": body, "kind": kind, "status": "pending",

@@ -1,6 +1,7 @@
 """The statements a webhook turn runs, built once (SQLAlchemy caches their
-compiled form), and written so a plain turn costs two round trips: one to
-load, one to save.
+compiled form), and written so a turn on PostgreSQL costs two round trips: one
+to load, one to save, whatever texts and reminders it queues. (A turn that asks
+for a callback or opts out, and every turn on SQLite, saves in a transaction.)
 
 Why so few: on PostgreSQL every statement, BEGIN and COMMIT is a network round
 trip, and on SQLite a hop to the driver's thread; they were most of a turn's cost.
@@ -10,7 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BindParameter, Insert, Update, bindparam, insert, select, update
+from sqlalchemy import (
+    ARRAY, BindParameter, Boolean, DateTime, Insert, String, Text, Update, bindparam, func, insert, literal, select,
+    true, update,
+)
 
 from helpline.engine.conversation import Conversation
 from helpline.outbox.dispatch import QUIET_KINDS
@@ -77,21 +81,62 @@ RECORD_RECEIPT = insert(WebhookReceipt).values(
 )
 
 
-def _with_receipt(caller_statement: Insert | Update) -> Insert:
-    """PostgreSQL only: a statement that writes the caller (RETURNING its id) and
-    RECORD_RECEIPT as one statement, which is atomic by itself, so it needs no
-    transaction around it. Fails on a unique key if this webhook was answered,
-    or this new caller created, meanwhile."""
+# The texts a turn queues, one array per column: PostgreSQL's unnest turns
+# them back into rows inside the statement.
+_TEXT_COLUMNS = {
+    "to": String(), "body": Text(), "kind": String(),
+    "due_at": DateTime(timezone=True), "deadline_at": DateTime(timezone=True),
+}
+
+
+def text_values(texts: list[dict[str, object]], replace_reminders: bool) -> dict[str, object]:
+    """Parameters for a whole turn's statement: its texts (rows of outbox_values),
+    and whether the caller's pending reminders are replaced."""
+    arrays = {f"texts_{name}": [text[name] for text in texts] for name in _TEXT_COLUMNS}
+    return {**arrays, "replace_reminders": replace_reminders}
+
+
+def _whole_turn(caller_statement: Insert | Update) -> Insert:
+    """PostgreSQL only: a turn in one statement, atomic by itself, so it needs no
+    transaction around it: the caller written (RETURNING its id), their pending
+    reminders replaced if asked, the turn's texts queued, and the receipt, the
+    statement's one row. Writes nothing if the version moved (no row), and fails
+    on a unique key if this webhook was answered, or this new caller created,
+    meanwhile. Each part sees the database as it was before the statement, so
+    the reminders replaced are never the ones it queues."""
     written = caller_statement.cte("written")
-    return insert(WebhookReceipt).from_select(
+    replaced = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.caller_id.in_(select(written.c.id)),
+            bindparam("replace_reminders", type_=Boolean()),
+            OutboxMessage.status == "pending",
+            OutboxMessage.kind.in_(QUIET_KINDS),
+        )
+        .values(status="replaced")
+        .cte("replaced")
+    )
+    texts = (
+        func.unnest(*(bindparam(f"texts_{name}", type_=ARRAY(type_)) for name, type_ in _TEXT_COLUMNS.items()))
+        .table_valued(*_TEXT_COLUMNS, with_ordinality="place")
+        .render_derived()
+    )
+    queued = insert(OutboxMessage).from_select(  # in order: a summary's parts go out by id
+        ["caller_id", *_TEXT_COLUMNS, "status", "attempts", "created_at"],
+        select(
+            written.c.id, *(texts.c[name] for name in _TEXT_COLUMNS),
+            literal("pending"), literal(0), _receipt_param("created_at"),
+        ).select_from(written.join(texts, true())).order_by(texts.c.place),
+    ).cte("queued")
+    receipt = insert(WebhookReceipt).from_select(
         [*_RECEIPT_COLUMNS, "caller_id"],
         select(*(_receipt_param(name) for name in _RECEIPT_COLUMNS), written.c.id),
     )
+    return receipt.add_cte(replaced, queued)
 
 
-# SAVE_WITH_RECEIPT saves nothing (rowcount 0) if the version moved.
-SAVE_WITH_RECEIPT = _with_receipt(SAVE.returning(Caller.id))
-CREATE_WITH_RECEIPT = _with_receipt(CREATE)
+SAVE_TURN = _whole_turn(SAVE.returning(Caller.id))
+CREATE_TURN = _whole_turn(CREATE)
 
 REPLACE_REMINDERS = (
     update(OutboxMessage)
