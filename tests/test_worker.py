@@ -399,6 +399,28 @@ async def test_run_sends_what_comes_due_until_stopped(dispatcher, sessions, call
     assert [m["body"] for m in fake_twilio.messages] == ["First", "Second"]
 
 
+async def test_webhooks_of_the_same_moment_share_one_send_run(
+    dispatcher, sessions, caller_id, fake_twilio, monkeypatch
+) -> None:
+    """send_soon, which the web process calls after each turn that queued texts:
+    ten at once make one run; one that comes during it waits for another."""
+    runs = []
+    send_due = dispatcher.send_due
+
+    async def counted(*args, **kwargs) -> int:
+        runs.append(len(runs))
+        return await send_due(*args, **kwargs)
+
+    monkeypatch.setattr(dispatcher, "send_due", counted)
+    await queue(sessions, caller_id, "First", due_at=datetime.now(UTC), kind="reply")
+    together = asyncio.gather(*(dispatcher.send_soon() for _ in range(10)))
+    await asyncio.sleep(0)  # the run has begun
+    await queue(sessions, caller_id, "Second", due_at=datetime.now(UTC), kind="reply")
+    await asyncio.gather(together, dispatcher.send_soon())
+    assert len(runs) == 2
+    assert [m["body"] for m in fake_twilio.messages] == ["First", "Second"]
+
+
 # ------------------------------------------------------------------ the `helpline worker` command
 
 

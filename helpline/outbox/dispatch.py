@@ -102,6 +102,21 @@ class Dispatcher:
         log.info("outbox %s: sent %s of %s claimed", self.worker_id, sent, sum(map(len, queues.values())))
         return sent
 
+    async def send_soon(self) -> None:
+        """Send what is due now, after a webhook queued texts. The webhooks of
+        the same moment share one run; one that comes during a run waits for the
+        next, since the run may have claimed before its texts were saved. So a
+        busy web process runs one claim at a time, not one per webhook."""
+        await self._soon(None)
+
+    @cached_property
+    def _soon(self) -> _Coalesced:
+        async def one_run(webhooks: list[None]) -> list[None]:
+            await self.send_due()
+            return [None] * len(webhooks)
+
+        return _Coalesced(one_run)
+
     @property
     def _engine(self) -> AsyncEngine:
         return self.sessions.kw["bind"]

@@ -52,7 +52,7 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
         return {key: str(value) for key, value in form.items()}
 
     def respond(reply: Reply) -> Response:
-        task = BackgroundTask(helpline.dispatcher.send_due) if reply.texts_queued else None
+        task = BackgroundTask(helpline.dispatcher.send_soon) if reply.texts_queued else None
         return Response(reply.body, media_type=reply.media_type, background=task)
 
     async def sms_webhook(request: Request) -> Response:
