@@ -67,9 +67,10 @@ class TurnRunner:
         # cheaper than contending for its file lock (whose busy handler sleeps).
         # PostgreSQL needs no such thing: the version check serialises a caller.
         self._one_at_a_time = asyncio.Lock() if sqlite else contextlib.nullcontext()
-        # PostgreSQL saves a plain turn in one statement, atomic by itself, so the
-        # turn's connection runs without a transaction (BEGIN and COMMIT are round
-        # trips too). SQLite cannot: it loads and saves in one transaction.
+        # PostgreSQL saves a turn in one statement, atomic by itself (unless it
+        # asks for a callback or opts out), so the turn's connection runs without
+        # a transaction (BEGIN and COMMIT are round trips too). SQLite cannot: it
+        # loads and saves in one transaction.
         self._one_statement = not sqlite
         self._loads = self.database if sqlite else self.database.execution_options(isolation_level="AUTOCOMMIT")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from helpline.storage.models import CallbackRequest, OutboxMessage
+from helpline.storage.models import CallbackRequest
 from tests.conftest import CALLER, Phone
 
 # SMS answers that take a caller to each question, and the words that ask it.
