@@ -11,14 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from helpline.channels import sms
 from helpline.config import Settings
 from helpline.engine.conversation import Conversation
 from helpline.engine.intents import Intent
-from helpline.engine.turn import TextCaller
 from helpline.helpline import Helpline, build
-from helpline.outbox.schedule import reminder_rows
-from helpline.turns import HIDDEN_PREFIX, Render, Reply
+from helpline.turns import HIDDEN_PREFIX, Render, Reply, queued_texts
 from helpline.web.app import create_app
 
 
@@ -37,12 +34,7 @@ class InMemoryTurns:
         conv, turns = self.callers.get(number) or (Conversation(can_text=not number.startswith(HIDDEN_PREFIX)), 0)
         turn = self.helpline.engine.step(conv, intent, today)
         reply = Reply(media_type, render(turn, turns + 1))
-        words = self.helpline.words
-        for effect in turn.effects:
-            if isinstance(effect, TextCaller):
-                sms.bodies(effect.turn, words)
-        if turn.reminders is not None:
-            reminder_rows(turn.reminders, number, words, ZoneInfo(self.helpline.settings.timezone))
+        queued_texts(turn, number, self.helpline.words, ZoneInfo(self.helpline.settings.timezone))  # made, not sent
         self.callers[number], self.replies[key] = (conv, turns + 1), reply
         return reply
 

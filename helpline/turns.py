@@ -103,7 +103,7 @@ class TurnRunner:
             turns = (loaded.turns if loaded else 0) + 1
             now = utcnow()
             body = render(turn, turns)
-            texts = self._texts(turn, number)
+            texts = queued_texts(turn, number, self.words, self.zone)
             values = {
                 **self._which_caller(loaded, number),
                 **sql.caller_values(conv, turns, now),
@@ -118,21 +118,6 @@ class TurnRunner:
         async with self.database.connect() as connection:  # PostgreSQL, a callback or an opt-out: a transaction
             await self._save(connection, loaded, turn, texts, values)
             return Reply(media_type, body, _replies(texts))
-
-    def _texts(self, turn: Turn, number: str) -> list[dict[str, object]]:
-        """The texts a turn queues, none to a hidden number: its replies to be
-        sent as texts, then its reminders. The caller's id is filled in on saving."""
-        if number.startswith(HIDDEN_PREFIX):
-            return []
-        texts = [
-            outbox_values(None, number, body)
-            for effect in turn.effects
-            if isinstance(effect, TextCaller)
-            for body in sms.bodies(effect.turn, self.words)
-        ]
-        if turn.reminders is not None:
-            texts += reminder_rows(turn.reminders, number, self.words, self.zone)
-        return texts
 
     def _which_caller(self, loaded: Row | None, number: str) -> dict[str, object]:
         """The parameters naming the caller a turn writes: a new one (for CREATE),
@@ -191,6 +176,22 @@ class TurnRunner:
             await connection.execute(sql.REPLACE_REMINDERS, {"caller": caller_id})
         if texts:
             await connection.execute(insert(OutboxMessage), [{**text, "caller_id": caller_id} for text in texts])
+
+
+def queued_texts(turn: Turn, number: str, words: Words, zone: ZoneInfo) -> list[dict[str, object]]:
+    """The texts a turn queues, none to a hidden number: its replies to be sent
+    as texts, then its reminders. The caller's id is filled in on saving."""
+    if number.startswith(HIDDEN_PREFIX):
+        return []
+    texts = [
+        outbox_values(None, number, body)
+        for effect in turn.effects
+        if isinstance(effect, TextCaller)
+        for body in sms.bodies(effect.turn, words)
+    ]
+    if turn.reminders is not None:
+        texts += reminder_rows(turn.reminders, number, words, zone)
+    return texts
 
 
 def _replies(texts: list[dict[str, object]]) -> int:
