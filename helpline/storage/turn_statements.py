@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    ARRAY, BindParameter, Boolean, DateTime, Insert, String, Text, Update, bindparam, func, insert, literal, select,
-    true, update,
+    ARRAY, BindParameter, Boolean, ColumnElement, DateTime, Insert, String, Text, Update, bindparam, func, insert,
+    literal, select, true, update,
 )
 
 from helpline.engine.conversation import Conversation
@@ -81,6 +81,17 @@ RECORD_RECEIPT = insert(WebhookReceipt).values(
 )
 
 
+def _replace_reminders(whose: ColumnElement[bool]) -> Update:
+    """Pending reminders and check-ins, marked replaced: the turn queues new ones."""
+    return (
+        update(OutboxMessage)
+        .where(whose, OutboxMessage.status == "pending", OutboxMessage.kind.in_(QUIET_KINDS))
+        .values(status="replaced")
+    )
+
+
+REPLACE_REMINDERS = _replace_reminders(OutboxMessage.caller_id == bindparam("caller"))
+
 # The texts a turn queues, one array per column: PostgreSQL's unnest turns
 # them back into rows inside the statement.
 _TEXT_COLUMNS = {
@@ -105,17 +116,9 @@ def _whole_turn(caller_statement: Insert | Update) -> Insert:
     meanwhile. Each part sees the database as it was before the statement, so
     the reminders replaced are never the ones it queues."""
     written = caller_statement.cte("written")
-    replaced = (
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.caller_id.in_(select(written.c.id)),
-            bindparam("replace_reminders", type_=Boolean()),
-            OutboxMessage.status == "pending",
-            OutboxMessage.kind.in_(QUIET_KINDS),
-        )
-        .values(status="replaced")
-        .cte("replaced")
-    )
+    replaced = _replace_reminders(
+        OutboxMessage.caller_id.in_(select(written.c.id)) & bindparam("replace_reminders", type_=Boolean())
+    ).cte("replaced")
     texts = (
         func.unnest(*(bindparam(f"texts_{name}", type_=ARRAY(type_)) for name, type_ in _TEXT_COLUMNS.items()))
         .table_valued(*_TEXT_COLUMNS, with_ordinality="place")
@@ -137,13 +140,3 @@ def _whole_turn(caller_statement: Insert | Update) -> Insert:
 
 SAVE_TURN = _whole_turn(SAVE.returning(Caller.id))
 CREATE_TURN = _whole_turn(CREATE)
-
-REPLACE_REMINDERS = (
-    update(OutboxMessage)
-    .where(
-        OutboxMessage.caller_id == bindparam("caller"),
-        OutboxMessage.status == "pending",
-        OutboxMessage.kind.in_(QUIET_KINDS),
-    )
-    .values(status="replaced")
-)
