@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -24,7 +25,9 @@ from helpline.helpline import Helpline, build
 from helpline.storage.database import create_tables
 from helpline.web.app import create_app
 from tests.fake_twilio import FakeTwilio
-from tests.postgres import SharedPostgres
+
+if TYPE_CHECKING:
+    from tests.postgres import SharedPostgres
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -34,6 +37,9 @@ CALLER = "+447700900123"
 TODAY = datetime(2026, 11, 28, 12, 0, tzinfo=ZoneInfo("Europe/London"))
 # Two councils, so the keypad can offer them: 1 Manchester, 2 Kent.
 VOICE_COUNCILS = "E08000003,E10000016"
+
+# shared_postgres; postgres_url and empty_postgres_url, for tests that need a database of their own.
+pytest_plugins = ("tests.postgres",)
 
 _sids = itertools.count(1)
 
@@ -53,14 +59,6 @@ def fake_twilio() -> Iterator[FakeTwilio]:
 TEST_DATABASE = os.environ.get("HELPLINE_TEST_DATABASE", "sqlite")
 if TEST_DATABASE not in ("sqlite", "postgres"):
     raise pytest.UsageError(f"HELPLINE_TEST_DATABASE={TEST_DATABASE!r}: use sqlite or postgres")
-
-
-@pytest.fixture(scope="session")
-def shared_postgres() -> Iterator[SharedPostgres]:
-    database = SharedPostgres()
-    asyncio.run(database.create())
-    yield database
-    asyncio.run(database.drop())
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 per run, emptied before each test (`shared_postgres`, used by conftest when the
 suite runs with HELPLINE_TEST_DATABASE=postgres).
 
-Import the fixture into a test module (`from tests.postgres import postgres_url`).
+conftest registers this module's fixtures for every test: `postgres_url`, or
+`empty_postgres_url` for a database with no tables.
 PostgreSQL must be running at 127.0.0.1:5432 (trust auth, user postgres, a
 database `test`): a test that needs it fails, not skips, when it is not, so a
 green run always means the PostgreSQL paths were tried.
@@ -10,8 +11,9 @@ green run always means the PostgreSQL paths were tried.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
@@ -45,18 +47,23 @@ async def as_admin(query: str, *args: object) -> object:
 
 
 @pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """The URL of a new, empty database with the tables; dropped afterwards."""
+async def empty_postgres_url() -> AsyncIterator[str]:
+    """The URL of a new database with no tables; dropped afterwards."""
     name = f"helpline_test_{uuid.uuid4().hex}"
     await as_admin(f'CREATE DATABASE "{name}"')
     try:
-        url = f"postgresql+asyncpg://postgres@{HOST}/{name}"
-        engine = make_engine(url)
-        await create_tables(engine)
-        await engine.dispose()
-        yield url
+        yield f"postgresql+asyncpg://postgres@{HOST}/{name}"
     finally:
         await as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def postgres_url(empty_postgres_url: str) -> str:
+    """The URL of a new, empty database with the tables; dropped afterwards."""
+    engine = make_engine(empty_postgres_url)
+    await create_tables(engine)
+    await engine.dispose()
+    return empty_postgres_url
 
 
 class SharedPostgres:
@@ -83,3 +90,11 @@ class SharedPostgres:
 
     async def drop(self) -> None:
         await as_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def shared_postgres() -> Iterator[SharedPostgres]:
+    database = SharedPostgres()
+    asyncio.run(database.create())
+    yield database
+    asyncio.run(database.drop())

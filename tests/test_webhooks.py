@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from helpline.config import Settings
 from helpline.storage.models import Caller, OutboxMessage, WebhookReceipt
-from tests.postgres import as_admin, postgres_url  # noqa: F401 - the fixture
+from tests.postgres import as_admin
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC, Phone, post_signed, running, sid
 
 

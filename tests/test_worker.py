@@ -34,7 +34,6 @@ from helpline.storage.database import make_engine, make_sessions
 from helpline.storage.models import Caller, OutboxMessage
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC
 from tests.fake_twilio import FakeTwilio
-from tests.postgres import postgres_url  # noqa: F401 - the fixture
 from tests.test_quiet_hours import uk
 
 UTC = timezone.utc
@@ -476,7 +475,7 @@ class Workers:
 
 
 @pytest.fixture
-async def pg(postgres_url: str) -> AsyncIterator[Sessions]:  # noqa: F811 - the imported fixture
+async def pg(postgres_url: str) -> AsyncIterator[Sessions]:
     engine = make_engine(postgres_url)
     yield make_sessions(engine)
     await engine.dispose()
