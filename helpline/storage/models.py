@@ -90,10 +90,16 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_claimable", "status", "due_at"),)  # what dispatchers scan
+    __table_args__ = (
+        Index("ix_outbox_claimable", "status", "due_at"),  # what dispatchers scan
+        # A caller's messages by status: a turn replacing pending reminders, a
+        # STOP cancelling. Without the status, PostgreSQL may also scan every
+        # pending row of the claimable index, which grows with the queue.
+        Index("ix_outbox_caller_status", "caller_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    caller_id: int = Field(index=True)
+    caller_id: int
     to: str
     body: str = Field(sa_column=Column(Text, nullable=False))
     kind: str = "reply"  # reply, summary, reminder, check_in
