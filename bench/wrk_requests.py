@@ -42,12 +42,16 @@ def sms_requests(count: int, callers: int, base_url: str, first_caller: int = 0)
     return requests
 
 
-def voice_requests(count: int, callers: int, base_url: str) -> list[tuple[str, str, str]]:
+def voice_requests(count: int, callers: int, base_url: str, first_caller: int = 0) -> list[tuple[str, str, str]]:
+    """`callers` calls at a time, each from a new caller who keys through the
+    whole flow (a caller who has finished hears their summary and is hung up
+    on, so their later keys would not be turns of a call)."""
     validator = RequestValidator(AUTH_TOKEN)
     requests = []
     for n in range(count):
-        caller, step = n % callers, n // callers
+        step = n // callers
         call = step // len(KEYS_SCRIPT)
+        caller = first_caller + n % callers + call * callers
         digits = KEYS_SCRIPT[step % len(KEYS_SCRIPT)]
         form = {
             "CallSid": f"CA{caller:016x}{call:016x}",
