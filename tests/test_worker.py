@@ -214,6 +214,44 @@ async def test_callers_are_sent_to_at_once_and_each_callers_texts_in_order(dispa
     for number in callers:
         sent = [m["body"] for m in fake_twilio.messages if m["to"] == number]
         assert sent == [f"{number} step {n}" for n in range(3)]
+    # Recorded together, each row with the sid Twilio gave its own message.
+    async with sessions() as session:
+        recorded = {row.body: row.sid for row in (await session.execute(select(OutboxMessage))).scalars()}
+    assert recorded == {m["body"]: m["sid"] for m in fake_twilio.messages}
+
+
+@dataclass
+class TakenOverWhileSending:
+    """The real sender; while `body` is at Twilio, another worker takes its claim
+    over (as when this worker stalled past its lease)."""
+
+    sender: Sender
+    sessions: Sessions
+    body: str
+
+    async def send(self, to: str, body: str, status_callback: str | None = None) -> SendResult:
+        if body == self.body:
+            async with self.sessions() as session:
+                await session.execute(update(OutboxMessage).where(OutboxMessage.body == body)
+                                      .values(claimed_by="other-worker"))
+                await session.commit()
+        return await self.sender.send(to, body, status_callback)
+
+
+async def test_a_claim_taken_over_while_sending_is_left_to_its_new_holder(dispatcher, sessions,
+                                                                          fake_twilio, caplog) -> None:
+    callers = await add_callers(sessions, 3)
+    for number, caller in callers.items():
+        await queue(sessions, caller, f"To {number}", due_at=NOW, to=number)
+    lost = f"To {next(iter(callers))}"
+    assert await Dispatcher(sessions, TakenOverWhileSending(dispatcher.sender, sessions, lost)).send_due(now=NOW) == 3
+    async with sessions() as session:
+        rows = {row.body: row for row in (await session.execute(select(OutboxMessage))).scalars()}
+    sids = {m["body"]: m["sid"] for m in fake_twilio.messages}
+    assert (rows[lost].status, rows[lost].claimed_by, rows[lost].sid) == ("sending", "other-worker", None)
+    assert {body: (row.status, row.sid) for body, row in rows.items() if body != lost} == {
+        body: ("sent", sid) for body, sid in sids.items() if body != lost}
+    assert "claim lost while sending; outcome not recorded" in caplog.text
 
 
 # ------------------------------------------------------------------ quiet hours

@@ -24,7 +24,9 @@ from functools import cached_property, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, Row, Update, and_, bindparam, case, or_, select, update
+from sqlalchemy import (
+    ARRAY, ColumnElement, Integer, Row, String, Update, and_, any_, bindparam, case, func, or_, select, update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from helpline.config import Settings
@@ -167,8 +169,9 @@ class Dispatcher:
         """
         now = clock()
         async with self._each_statement.connect() as connection:
+            statements = _for(connection)
             renewed = await connection.execute(
-                _TAKE, {"ids": message_ids, "me": self.worker_id, "now": now, "until": now + self.lease}
+                statements.take, {"ids": message_ids, "me": self.worker_id, "now": now, "until": now + self.lease}
             )
             taken = {row.id: row for row in renewed}
             cancelled, held = [], []
@@ -180,7 +183,7 @@ class Dispatcher:
                     log.info("outbox %s to %s: quiet hours, due again at %s", row.id, mask_number(row.to), later)
                     held.append({"mid": row.id, "me": self.worker_id, "later": later})
             if cancelled:
-                await connection.execute(_CANCEL_MINE, {"ids": cancelled, "me": self.worker_id})
+                await connection.execute(statements.cancel, {"ids": cancelled, "me": self.worker_id})
             if held:
                 await connection.execute(_HOLD_MINE, held)
         gone = set(cancelled) | {hold["mid"] for hold in held}
@@ -217,17 +220,9 @@ class Dispatcher:
         """`_record` for messages that went, in one statement: each its own sid."""
         for message, result in sent:
             log.debug("outbox %s to %s: sent %s", message.id, mask_number(message.to), result.sid)
-        # Also over a STOP's cancel that came while it was in flight: it went all the same.
+        ids, sids = [message.id for message, _ in sent], [result.sid for _, result in sent]
         recorded = await connection.execute(
-            _mine(_SOME, ("sending", "cancelled"))
-            .values(
-                status="sent",
-                sid=case({message.id: result.sid for message, result in sent}, value=_outbox.c.id),
-                sent_at=bindparam("at"),
-                error_code=None,
-            )
-            .returning(_outbox.c.id),
-            {"ids": [message.id for message, _ in sent], "me": self.worker_id, "at": now},
+            _for(connection).sent(ids, sids), {"ids": ids, "sids": sids, "me": self.worker_id, "at": now}
         )
         kept = set(recorded.scalars().all())
         for message, _ in sent:
@@ -337,7 +332,6 @@ def _claim_where(chosen: ColumnElement[bool]) -> Update:
     )
 
 
-_CLAIM_IDS = _claim_where(_outbox.c.id.in_(bindparam("ids", expanding=True)))
 _CLAIM_OLDEST = _claim_where(_outbox.c.id.in_(_OLDEST.scalar_subquery()))
 
 
@@ -348,18 +342,66 @@ def _mine(which: ColumnElement[bool], statuses: tuple[str, ...] = ("sending",)) 
 
 
 _ONE = _outbox.c.id == bindparam("mid")
-_SOME = _outbox.c.id.in_(bindparam("ids", expanding=True))
-_TAKE = (
-    _mine(_SOME)
-    .where(_outbox.c.claimed_until > bindparam("now"))
-    .values(claimed_until=bindparam("until"))
-    .returning(
-        _outbox.c.id, _outbox.c.caller_id, _outbox.c.to, _outbox.c.body, _outbox.c.kind,
-        _outbox.c.deadline_at, _outbox.c.attempts,
-        select(_callers.c.opted_out).where(_callers.c.id == _outbox.c.caller_id).scalar_subquery().label("opted_out"),
+_SENT = {"status": "sent", "sent_at": bindparam("at"), "error_code": None}
+_SENT_OVER = ("sending", "cancelled")  # also over a STOP's cancel that came while in flight: it went all the same
+
+
+@dataclass(frozen=True)
+class _ListStatements:
+    """The statements that name a list of messages (the `ids` parameter), for one dialect."""
+
+    take: Update
+    cancel: Update
+    sent: Callable[[list[int], list[str]], Update]  # messages that went and their sids -> statement
+
+
+def _list_statements(listed: ColumnElement[bool], sent: Callable[[list[int], list[str]], Update]) -> _ListStatements:
+    return _ListStatements(
+        take=(
+            _mine(listed)
+            .where(_outbox.c.claimed_until > bindparam("now"))
+            .values(claimed_until=bindparam("until"))
+            .returning(
+                _outbox.c.id, _outbox.c.caller_id, _outbox.c.to, _outbox.c.body, _outbox.c.kind,
+                _outbox.c.deadline_at, _outbox.c.attempts,
+                select(_callers.c.opted_out).where(_callers.c.id == _outbox.c.caller_id)
+                .scalar_subquery().label("opted_out"),
+            )
+        ),
+        cancel=_mine(listed).values(status="cancelled"),
+        sent=sent,
     )
+
+
+# PostgreSQL: each list is one array parameter, so a statement's text is the
+# same however many messages it names. (An expanding IN is a new statement for
+# every length: each pooled connection prepared and cached dozens of copies,
+# and a long run's web process kept growing.)
+_WENT = (
+    func.unnest(bindparam("ids", type_=ARRAY(Integer)), bindparam("sids", type_=ARRAY(String)))
+    .table_valued("id", "sid")
+    .render_derived()
 )
-_CANCEL_MINE = _mine(_SOME).values(status="cancelled")
+_SENT_FROM_ARRAYS = (
+    _mine(_outbox.c.id == _WENT.c.id, _SENT_OVER).values(sid=_WENT.c.sid, **_SENT).returning(_outbox.c.id)
+)
+_ANY_IDS = _outbox.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+_CLAIM_IDS = _claim_where(_ANY_IDS)  # SQLite claims in one statement: _CLAIM_OLDEST
+_POSTGRESQL = _list_statements(_ANY_IDS, lambda ids, sids: _SENT_FROM_ARRAYS)
+# SQLite has no arrays: an expanding IN, and the sids as a CASE.
+_SOME = _outbox.c.id.in_(bindparam("ids", expanding=True))
+_SQLITE = _list_statements(
+    _SOME,
+    lambda ids, sids: _mine(_SOME, _SENT_OVER)
+    .values(sid=case(dict(zip(ids, sids)), value=_outbox.c.id), **_SENT)
+    .returning(_outbox.c.id),
+)
+
+
+def _for(connection: AsyncConnection) -> _ListStatements:
+    return _POSTGRESQL if connection.dialect.name == "postgresql" else _SQLITE
+
+
 _HOLD_MINE = _mine(_ONE).values(
     status="pending",
     due_at=bindparam("later"),
@@ -367,9 +409,7 @@ _HOLD_MINE = _mine(_ONE).values(
     claimed_by=None,
     claimed_until=None,
 )
-_SENT_MINE = _mine(_ONE, ("sending", "cancelled")).values(
-    status="sent", sid=bindparam("new_sid"), sent_at=bindparam("at"), error_code=None
-)
+_SENT_MINE = _mine(_ONE, _SENT_OVER).values(sid=bindparam("new_sid"), **_SENT)
 _FAILED_MINE = _mine(_ONE).values(status="failed", error_code=bindparam("code"))
 _RETRY_MINE = _mine(_ONE).values(
     status="pending", error_code=bindparam("code"), due_at=bindparam("retry"), claimed_by=None, claimed_until=None
