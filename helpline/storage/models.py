@@ -116,6 +116,10 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = _maybe_timestamp()
 
 
+# What a message starts as, wherever it is queued from.
+QUEUED: dict[str, object] = {"status": "pending", "attempts": 0}
+
+
 def outbox_values(
     caller_id: int | None, to: str, body: str, kind: str = "reply",
     due_at: datetime | None = None, deadline_at: datetime | None = None,
@@ -124,6 +128,6 @@ def outbox_values(
     before its caller has an id (caller_id None) and fills it in on saving."""
     now = utcnow()
     return {
-        "caller_id": caller_id, "to": to, "body": body, "kind": kind, "status": "pending",
-        "due_at": due_at or now, "deadline_at": deadline_at, "attempts": 0, "created_at": now,
+        "caller_id": caller_id, "to": to, "body": body, "kind": kind,
+        "due_at": due_at or now, "deadline_at": deadline_at, "created_at": now, **QUEUED,
     }

@@ -18,7 +18,7 @@ from sqlalchemy import (
 
 from helpline.engine.conversation import Conversation
 from helpline.outbox.dispatch import QUIET_KINDS
-from helpline.storage.models import Caller, OutboxMessage, WebhookReceipt
+from helpline.storage.models import QUEUED, Caller, OutboxMessage, WebhookReceipt
 
 # What a turn saves on the caller's row; the statements below and
 # caller_values() both come from this one list.
@@ -125,10 +125,10 @@ def _whole_turn(caller_statement: Insert | Update) -> Insert:
         .render_derived()
     )
     queued = insert(OutboxMessage).from_select(  # in order: a summary's parts go out by id
-        ["caller_id", *_TEXT_COLUMNS, "status", "attempts", "created_at"],
+        ["caller_id", *_TEXT_COLUMNS, *QUEUED, "created_at"],
         select(
             written.c.id, *(texts.c[name] for name in _TEXT_COLUMNS),
-            literal("pending"), literal(0), _receipt_param("created_at"),
+            *(literal(value) for value in QUEUED.values()), _receipt_param("created_at"),
         ).select_from(written.join(texts, true())).order_by(texts.c.place),
     ).cte("queued")
     receipt = insert(WebhookReceipt).from_select(
