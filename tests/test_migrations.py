@@ -75,3 +75,15 @@ def test_0002_keeps_the_queue_and_can_be_undone(empty_url: str) -> None:
     command.downgrade(alembic_config(empty_url), "0001")
     indexes = _on(empty_url, _outbox_indexes)
     assert "ix_outbox_caller_id" in indexes and "ix_outbox_caller_status" not in indexes
+
+
+def test_0002_on_postgresql_finishes_what_an_interrupted_run_began(empty_postgres_url: str) -> None:
+    """Its index is built outside a transaction: a run stopped after the build
+    leaves the new index and the old one, and no new version stamp."""
+    upgrade(empty_postgres_url, "0001")
+    _on(empty_postgres_url, lambda c: c.execute(text(
+        "CREATE INDEX ix_outbox_caller_status ON outbox (caller_id, status)")))
+    upgrade(empty_postgres_url)
+    indexes = _on(empty_postgres_url, _outbox_indexes)
+    assert "ix_outbox_caller_status" in indexes and "ix_outbox_caller_id" not in indexes
+    assert _on(empty_postgres_url, _differences) == []
