@@ -234,7 +234,6 @@ class Dispatcher:
         to = mask_number(message.to)
         if result.ok:
             log.debug("outbox %s to %s: sent %s", message.id, to, result.sid)
-            # Also over a STOP's cancel that came while it was in flight: it went all the same.
             outcome, params = _SENT_MINE, {"new_sid": result.sid, "at": now}
         elif result.permanent or message.attempts >= MAX_ATTEMPTS:
             log.warning("outbox %s to %s: failed on attempt %s: %s %s",
@@ -342,8 +341,14 @@ def _mine(which: ColumnElement[bool], statuses: tuple[str, ...] = ("sending",)) 
 
 
 _ONE = _outbox.c.id == bindparam("mid")
-_SENT = {"status": "sent", "sent_at": bindparam("at"), "error_code": None}
-_SENT_OVER = ("sending", "cancelled")  # also over a STOP's cancel that came while in flight: it went all the same
+
+
+def _marked_sent(which: ColumnElement[bool], sid: ColumnElement[str]) -> Update:
+    """Messages that went, with their sids. Also over a STOP's cancel that came
+    while one was in flight: it went all the same."""
+    return _mine(which, ("sending", "cancelled")).values(
+        status="sent", sid=sid, sent_at=bindparam("at"), error_code=None
+    )
 
 
 @dataclass(frozen=True)
@@ -382,9 +387,7 @@ _WENT = (
     .table_valued("id", "sid")
     .render_derived()
 )
-_SENT_FROM_ARRAYS = (
-    _mine(_outbox.c.id == _WENT.c.id, _SENT_OVER).values(sid=_WENT.c.sid, **_SENT).returning(_outbox.c.id)
-)
+_SENT_FROM_ARRAYS = _marked_sent(_outbox.c.id == _WENT.c.id, _WENT.c.sid).returning(_outbox.c.id)
 _ANY_IDS = _outbox.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))
 _CLAIM_IDS = _claim_where(_ANY_IDS)  # SQLite claims in one statement: _CLAIM_OLDEST
 _POSTGRESQL = _list_statements(_ANY_IDS, lambda ids, sids: _SENT_FROM_ARRAYS)
@@ -392,9 +395,7 @@ _POSTGRESQL = _list_statements(_ANY_IDS, lambda ids, sids: _SENT_FROM_ARRAYS)
 _SOME = _outbox.c.id.in_(bindparam("ids", expanding=True))
 _SQLITE = _list_statements(
     _SOME,
-    lambda ids, sids: _mine(_SOME, _SENT_OVER)
-    .values(sid=case(dict(zip(ids, sids)), value=_outbox.c.id), **_SENT)
-    .returning(_outbox.c.id),
+    lambda ids, sids: _marked_sent(_SOME, case(dict(zip(ids, sids)), value=_outbox.c.id)).returning(_outbox.c.id),
 )
 
 
@@ -409,7 +410,7 @@ _HOLD_MINE = _mine(_ONE).values(
     claimed_by=None,
     claimed_until=None,
 )
-_SENT_MINE = _mine(_ONE, _SENT_OVER).values(sid=bindparam("new_sid"), **_SENT)
+_SENT_MINE = _marked_sent(_ONE, bindparam("new_sid"))
 _FAILED_MINE = _mine(_ONE).values(status="failed", error_code=bindparam("code"))
 _RETRY_MINE = _mine(_ONE).values(
     status="pending", error_code=bindparam("code"), due_at=bindparam("retry"), claimed_by=None, claimed_until=None
