@@ -370,3 +370,33 @@ async def test_the_web_process_can_send_due_reminders_itself(helpline, fake_twil
     async with app.router.lifespan_context(app):
         await asyncio.to_thread(fake_twilio.wait_for_messages, 1)
     assert [m["body"] for m in fake_twilio.messages] == ["Reminder"]
+
+
+async def test_a_sender_that_hangs_up_before_its_form_is_read_is_noted_not_an_error(helpline, caplog) -> None:
+    """Twilio (or a proxy) giving up on a slow request leaves half a body: nothing
+    is done and nothing is logged as an error. Served by uvicorn, as in production,
+    since only a real connection can be cut midway."""
+    import uvicorn
+
+    from helpline.web.app import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(helpline), port=0, lifespan="off", log_config=None))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    caplog.set_level(logging.INFO)
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"POST /twilio/sms HTTP/1.1\r\nHost: helpline.example.org\r\n"
+                 b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\nFrom=%2B44")
+    await writer.drain()
+    writer.close()
+    for _ in range(500):
+        if any("went away" in record.getMessage() for record in caplog.records):
+            break
+        await asyncio.sleep(0.01)
+    server.should_exit = True
+    await serving
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
+    assert any("went away" in record.getMessage() for record in caplog.records)
+    assert await _count(helpline, Caller) == 0

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -27,7 +27,6 @@ from helpline.web.signatures import is_signed
 log = logging.getLogger(__name__)
 
 XML = "application/xml"
-
 
 
 def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
@@ -108,6 +107,12 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
     async def healthz(_request: Request) -> Response:
         return PlainTextResponse("ok")
 
+    async def gone(request: Request, _error: Exception) -> Response:
+        """Twilio (or a proxy) hung up before its request was read: nothing
+        was done, so there is nothing to answer and no error to report."""
+        log.info("%s: the client went away before its request was read", request.url.path)
+        return PlainTextResponse("Request incomplete", status_code=400)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -126,5 +131,6 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
             Route(VOICE_ANSWER_PATH, voice_webhook, methods=["POST"]),
             Route(STATUS_PATH, status_webhook, methods=["POST"]),
         ],
+        exception_handlers={ClientDisconnect: gone},
         lifespan=lifespan,
     )
