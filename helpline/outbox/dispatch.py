@@ -35,7 +35,7 @@ from helpline.outbox.senders import Sender, SendResult
 from helpline.phone import mask_number
 from helpline.rules.reminders import CHECK_IN, REMINDER
 from helpline.storage.callers import OPTED_OUT_AT_TWILIO, opt_out
-from helpline.storage.models import Caller, OutboxMessage, utcnow
+from helpline.storage.models import Caller, OutboxMessage, one_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +337,7 @@ _CLAIM_OLDEST = _claim_where(_outbox.c.id.in_(_OLDEST.scalar_subquery()))
 def _mine(which: ColumnElement[bool], statuses: tuple[str, ...] = ("sending",)) -> Update:
     """An UPDATE of messages only while this worker's claim on them stands:
     one that expired and was taken over by another worker is left alone."""
-    return update(_outbox).where(which, _outbox.c.claimed_by == bindparam("me"), _outbox.c.status.in_(statuses))
+    return update(_outbox).where(which, _outbox.c.claimed_by == bindparam("me"), one_of(_outbox.c.status, statuses))
 
 
 _ONE = _outbox.c.id == bindparam("mid")

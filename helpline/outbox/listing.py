@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from helpline.outbox.dispatch import QUIET_KINDS
 from helpline.phone import mask_number
-from helpline.storage.models import OutboxMessage
+from helpline.storage.models import OutboxMessage, one_of
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ async def due_reminders(
             rows = (
                 await session.execute(
                     select(OutboxMessage)
-                    .where(OutboxMessage.status == "pending", OutboxMessage.kind.in_(QUIET_KINDS))
+                    .where(OutboxMessage.status == "pending", one_of(OutboxMessage.kind, QUIET_KINDS))
                     .order_by(OutboxMessage.due_at)
                     .limit(limit)
                 )

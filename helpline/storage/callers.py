@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from helpline.storage.models import Caller, OutboxMessage, utcnow
+from helpline.storage.models import Caller, OutboxMessage, one_of, utcnow
 
 UNSENT = ("pending", "sending")
 
@@ -23,7 +23,7 @@ async def opt_out(session: AsyncSession | AsyncConnection, caller_id: int) -> No
     )
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.caller_id == caller_id, OutboxMessage.status.in_(UNSENT))
+        .where(OutboxMessage.caller_id == caller_id, one_of(OutboxMessage.status, UNSENT))
         .values(status="cancelled")
     )
 

@@ -6,9 +6,10 @@ answers (to work out the route and dates), nothing about the child.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text
+from sqlalchemy import JSON, Column, ColumnElement, DateTime, Index, Text, or_
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -29,6 +30,14 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
         return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def one_of(column: ColumnElement[str], values: Collection[str]) -> ColumnElement[bool]:
+    """`column IN (values)` for a fixed set of values, written as ORs of
+    equalities. SQLAlchemy renders an IN list into the SQL text on every
+    execution (an "expanding" parameter); that was 4% of a turn's CPU on
+    PostgreSQL. The ORs are compiled once, like the rest of the statement."""
+    return or_(*(column == value for value in sorted(values)))
 
 
 def _timestamp(**kwargs: object) -> object:

@@ -18,7 +18,7 @@ from sqlalchemy import (
 
 from helpline.engine.conversation import Conversation
 from helpline.outbox.dispatch import QUIET_KINDS
-from helpline.storage.models import QUEUED, Caller, OutboxMessage, WebhookReceipt
+from helpline.storage.models import QUEUED, Caller, OutboxMessage, WebhookReceipt, one_of
 
 # What a turn saves on the caller's row; the statements below and
 # caller_values() both come from this one list.
@@ -85,7 +85,7 @@ def _replace_reminders(whose: ColumnElement[bool]) -> Update:
     """Pending reminders and check-ins, marked replaced: the turn queues new ones."""
     return (
         update(OutboxMessage)
-        .where(whose, OutboxMessage.status == "pending", OutboxMessage.kind.in_(QUIET_KINDS))
+        .where(whose, OutboxMessage.status == "pending", one_of(OutboxMessage.kind, QUIET_KINDS))
         .values(status="replaced")
     )
 
