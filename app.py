@@ -8,10 +8,11 @@ Procfile's release step (`helpline db upgrade`).
 from helpline.config import Settings
 from helpline.helpline import build
 from helpline.storage.migrations import upgrade
-from helpline.web.app import create_app
+from helpline.web.app import create_app, freeze_start_up
 
 settings = Settings.from_env()
 helpline = build(settings)
 if settings.database_url.startswith("sqlite"):
     upgrade(settings.database_url)
 app = create_app(helpline)
+freeze_start_up()

@@ -59,7 +59,7 @@ def serve(host: str, port: int, worker: bool | None) -> None:
     """Serve the webhooks (on SQLite, creating or upgrading the tables first)."""
     import uvicorn
 
-    from helpline.web.app import create_app
+    from helpline.web.app import create_app, freeze_start_up
 
     settings = _settings()
     helpline = _build(settings)
@@ -67,6 +67,7 @@ def serve(host: str, port: int, worker: bool | None) -> None:
     if worker is None:
         worker = settings.database_url.startswith("sqlite")
     app = create_app(helpline, worker=worker)
+    freeze_start_up()
     if worker:
         click.echo("helpline: sending due reminders from this process too")
     click.echo(f"helpline: SMS webhook http://{host}:{port}/twilio/sms, voice http://{host}:{port}/twilio/voice")
