@@ -32,7 +32,7 @@ XML = "application/xml"
 
 def freeze_start_up() -> None:
     """Put what start-up built (flow, prompts, calendars, the libraries'
-    modules: some 130,000 objects that live as long as the process) out of the
+    modules: some 120,000 objects that live as long as the process) out of the
     garbage collector's reach, so that a full collection, a pause every request
     in flight waits out, walks only what turns made. Once per process, after
     building the app; the tests build an app per test and do not call it."""
