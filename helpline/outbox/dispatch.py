@@ -17,11 +17,10 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from functools import cached_property, partial
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -29,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from helpline.coalesced import Coalesced
 from helpline.config import Settings
 from helpline.outbox.quiet_hours import send_time
 from helpline.outbox.senders import Sender, SendResult
@@ -83,8 +83,8 @@ class Dispatcher:
         if not queues:
             return 0
         gate = asyncio.Semaphore(IN_FLIGHT)
-        take = _Coalesced(partial(self._take_all, clock=clock))
-        record = _Coalesced(partial(self._record_all, clock=clock))
+        take = Coalesced(partial(self._take_all, clock=clock))
+        record = Coalesced(partial(self._record_all, clock=clock))
 
         async def send_one(message_id: int) -> int:
             message = await take(message_id)
@@ -112,12 +112,12 @@ class Dispatcher:
         await self._soon(None)
 
     @cached_property
-    def _soon(self) -> _Coalesced:
+    def _soon(self) -> Coalesced:
         async def one_run(webhooks: list[None]) -> list[None]:
             await self.send_due()
             return [None] * len(webhooks)
 
-        return _Coalesced(one_run)
+        return Coalesced(one_run)
 
     @property
     def _engine(self) -> AsyncEngine:
@@ -249,46 +249,6 @@ class Dispatcher:
             log.warning("outbox %s to %s: claim lost while sending; outcome not recorded", message.id, to)
         if result.error_code == OPTED_OUT_AT_TWILIO:
             await opt_out(connection, message.caller_id)
-
-
-class _Coalesced:
-    """Calls `flush` with the items of all the callers waiting at the same moment:
-    while one flush runs, the items that arrive wait for the next, so each caller
-    waits for at most two flushes."""
-
-    def __init__(self, flush: Callable[[list[Any]], Awaitable[list[Any]]]) -> None:
-        self._flush = flush
-        self._waiting: list[tuple[Any, asyncio.Future[Any]]] = []
-        self._running: asyncio.Task[None] | None = None
-
-    async def __call__(self, item: Any) -> Any:
-        future = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, future))
-        if self._running is None:
-            self._running = asyncio.create_task(self._run())
-        return await future
-
-    async def _run(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                try:
-                    results = await self._flush([item for item, _ in batch])
-                except BaseException as error:
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(error)
-                    if not isinstance(error, Exception):
-                        raise
-                    continue
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
-        finally:
-            self._running = None
-            for _, future in self._waiting:  # only if cancelled
-                future.cancel()
-            self._waiting = []
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
