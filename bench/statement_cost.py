@@ -1,10 +1,10 @@
 """Benchmark: what one statement costs the web process, against one more row.
 
 A turn on PostgreSQL runs two statements (load, save); with its callers in a
-dict the same turn costs about a third of the CPU (bench/http_turns.py). This
-loads 4,000 callers one statement each, as turns do (helpline's LOAD), and
-then k to a statement (`number = ANY(:numbers)`), and prints the CPU time of
-this process per caller: how much serving many turns per statement could save.
+dict the same turn costs about a third of the CPU (bench/http_turns.py). The
+turns waiting at one moment load in one statement (helpline's LOAD): this
+loads 4,000 callers with it, 1, 4, 10 and 32 to a statement, and prints the CPU
+time of this process per caller: what serving many turns per statement saves.
 
     .venv/bin/python -m bench.statement_cost
 """
@@ -14,21 +14,18 @@ from __future__ import annotations
 import asyncio
 import time
 
-from sqlalchemy import ARRAY, String, any_, bindparam, insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.databases import database
 from bench.wrk_requests import caller_number
-from helpline.storage import turn_statements as sql
+from helpline.storage.turn_statements import LOAD as LOADS_BY_DIALECT
 from helpline.storage.database import make_engine
 from helpline.storage.models import Caller, utcnow
 
 CALLERS = 400
 LOADS = 4000
-LOAD_MANY = select(
-    Caller.id, Caller.state, Caller.answers, Caller.history, Caller.reprompts, Caller.opted_out,
-    Caller.turns, Caller.version,
-).where(Caller.number == any_(bindparam("numbers", type_=ARRAY(String()))))
+LOAD = LOADS_BY_DIALECT["postgresql"]
 
 
 async def cpu_per_caller(engine: AsyncEngine, numbers: list[str], k: int) -> float:
@@ -37,10 +34,7 @@ async def cpu_per_caller(engine: AsyncEngine, numbers: list[str], k: int) -> flo
     for first in range(0, LOADS, k):
         batch = [numbers[(first + n) % len(numbers)] for n in range(k)]
         async with engine.connect() as connection:
-            if k == 1:
-                rows = (await connection.execute(sql.LOAD, {"key": "none", "number": batch[0]})).all()
-            else:
-                rows = (await connection.execute(LOAD_MANY, {"numbers": batch})).all()
+            rows = (await connection.execute(LOAD, {"keys": ["none"] * k, "numbers": batch})).all()
         assert len(rows) == k
     return (time.process_time() - started) * 1e6 / LOADS
 

@@ -1,6 +1,7 @@
 """One webhook, one turn, stored atomically: load the caller, let the engine decide,
 save the new state with the reply and its side effects, or retry if someone else
-saved first.
+saved first. The turns waiting at one moment load their callers together, in
+one statement.
 
 Why optimistic locking: it serialises one caller's turns the same way on SQLite
 and on PostgreSQL, across any number of processes, without holding a lock while
@@ -23,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from helpline.channels import sms
+from helpline.coalesced import Coalesced
 from helpline.channels.words import Words
 from helpline.engine.conversation import Conversation
 from helpline.engine.engine import Engine
@@ -50,6 +52,11 @@ class Reply:
     texts_queued: int = 0
 
 
+# A turn's caller as loaded (None if new), and the reply already given to its
+# webhook (None if this is its first delivery).
+Loaded = tuple[Row | None, Reply | None]
+
+
 class Conflict(Exception):
     """Another turn for this caller, or the same webhook, was saved first."""
 
@@ -70,9 +77,11 @@ class TurnRunner:
         # PostgreSQL saves a turn in one statement, atomic by itself (unless it
         # asks for a callback or opts out), so the turn's connection runs without
         # a transaction (BEGIN and COMMIT are round trips too). SQLite cannot: it
-        # loads and saves in one transaction.
+        # saves in a transaction.
         self._one_statement = not sqlite
         self._loads = self.database if sqlite else self.database.execution_options(isolation_level="AUTOCOMMIT")
+        self._load_statement = sql.LOAD[self.database.dialect.name]
+        self._load: Coalesced[tuple[str, str], Loaded] = Coalesced(self._load_all)
 
     async def run(
         self, key: str, number: str, intent: Intent, today: date, render: Render, media_type: str
@@ -80,8 +89,7 @@ class TurnRunner:
         """Process one webhook exactly once; a retry of it gets the first reply back."""
         for attempt in range(MAX_ATTEMPTS):
             try:
-                async with self._one_at_a_time:
-                    return await self._attempt(key, number, intent, today, render, media_type)
+                return await self._attempt(key, number, intent, today, render, media_type)
             except Conflict:
                 pass
             except DBAPIError as error:
@@ -91,33 +99,42 @@ class TurnRunner:
             await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         raise RuntimeError(f"turn {key} lost {MAX_ATTEMPTS} races in a row")
 
+    async def _load_all(self, wanted: list[tuple[str, str]]) -> list[Loaded]:
+        """The callers of all the turns waiting to load (webhook key, number), and
+        the replies already given to those webhooks, in one statement: a
+        statement costs the web process far more than a row more in it."""
+        keys, numbers = zip(*wanted)
+        async with self._loads.connect() as connection:
+            rows = (await connection.execute(self._load_statement, {"keys": keys, "numbers": numbers})).all()
+        callers = {row.number: row for row in rows}
+        answered = {(row.receipt_key, row.number): Reply(row.media_type, row.body) for row in rows if row.receipt_key}
+        return [(callers.get(number), answered.get((key, number))) for key, number in wanted]
+
     async def _attempt(
         self, key: str, number: str, intent: Intent, today: date, render: Render, media_type: str
     ) -> Reply:
-        async with self._loads.connect() as connection:
-            loaded = (await connection.execute(sql.LOAD, {"key": key, "number": number})).first()
-            if loaded is not None and loaded.body is not None:
-                return Reply(loaded.media_type, loaded.body)
-            conv = _conversation(loaded, number)
-            turn = self.engine.step(conv, intent, today)
-            turns = (loaded.turns if loaded else 0) + 1
-            now = utcnow()
-            body = render(turn, turns)
-            texts = queued_texts(turn, number, self.words, self.zone)
-            values = {
-                **self._which_caller(loaded, number),
-                **sql.caller_values(conv, turns, now),
-                **sql.receipt_values(key, media_type, body, now),
-            }
-            if not self._one_statement:  # SQLite: saved in the transaction the load began
-                await self._save(connection, loaded, turn, texts, values)
-                return Reply(media_type, body, _replies(texts))
-            if all(isinstance(effect, TextCaller) for effect in turn.effects):
-                await self._save_whole(connection, loaded, turn, texts, values)
-                return Reply(media_type, body, _replies(texts))
-        async with self.database.connect() as connection:  # PostgreSQL, a callback or an opt-out: a transaction
-            await self._save(connection, loaded, turn, texts, values)
-            return Reply(media_type, body, _replies(texts))
+        loaded, answered = await self._load((key, number))
+        if answered is not None:
+            return answered
+        conv = _conversation(loaded, number)
+        turn = self.engine.step(conv, intent, today)
+        turns = (loaded.turns if loaded else 0) + 1
+        now = utcnow()
+        body = render(turn, turns)
+        texts = queued_texts(turn, number, self.words, self.zone)
+        values = {
+            **self._which_caller(loaded, number),
+            **sql.caller_values(conv, turns, now),
+            **sql.receipt_values(key, media_type, body, now),
+        }
+        async with self._one_at_a_time:
+            if self._one_statement and all(isinstance(effect, TextCaller) for effect in turn.effects):
+                async with self._loads.connect() as connection:
+                    await self._save_whole(connection, loaded, turn, texts, values)
+            else:  # SQLite; or PostgreSQL and a callback or an opt-out: a transaction
+                async with self.database.connect() as connection:
+                    await self._save(connection, loaded, turn, texts, values)
+        return Reply(media_type, body, _replies(texts))
 
     def _which_caller(self, loaded: Row | None, number: str) -> dict[str, object]:
         """The parameters naming the caller a turn writes: a new one (for CREATE),

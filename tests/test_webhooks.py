@@ -4,13 +4,15 @@ conversation carried across SMS and voice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import replace
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from helpline.config import Settings
 from helpline.storage.models import Caller, OutboxMessage, WebhookReceipt
@@ -157,6 +159,43 @@ async def test_many_concurrent_callers(http, helpline) -> None:
     replies = await asyncio.gather(*(p.text("1") for p in phones))
     assert all("What is the disagreement about?" in r for r in replies)
     assert await _count(helpline, Caller) == 20
+
+
+@contextlib.contextmanager
+def loads_counted(helpline) -> Iterator[list[str]]:
+    """The statements that load turns' callers, as the database is sent them."""
+    loads: list[str] = []
+
+    def seen(_connection, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "FROM callers LEFT OUTER JOIN webhook_receipts" in statement:
+            loads.append(statement)
+
+    event.listen(helpline.database.sync_engine, "before_cursor_execute", seen)
+    try:
+        yield loads
+    finally:
+        event.remove(helpline.database.sync_engine, "before_cursor_execute", seen)
+
+
+async def test_turns_waiting_at_once_load_together_and_each_gets_its_own_reply(http, helpline) -> None:
+    phones = [Phone(http, number=f"+4477009002{n:02d}") for n in range(12)]
+    await asyncio.gather(*(p.text("hi") for p in phones))
+    await asyncio.gather(*(p.text("1") for p in phones[:6]))  # these six are asked about the disagreement
+    answered = sid("SM")
+    asked_date = await phones[0].text("2", message_sid=answered)
+    with loads_counted(helpline) as loads:
+        replies = await asyncio.gather(
+            phones[0].text("2", message_sid=answered),  # Twilio's retry: the reply it got, again
+            phones[0].text("3 October 2026"),  # the same caller's next text: a turn of its own
+            *(p.text("2") for p in phones[1:6]),
+            *(p.text("1") for p in phones[6:]),
+        )
+    assert "What date is on the council's decision letter?" in asked_date
+    assert replies[0] == asked_date
+    assert "Have you already contacted the council's mediation adviser?" in replies[1]
+    assert all("What date is on the council's decision letter?" in reply for reply in replies[2:7])
+    assert all("What is the disagreement about?" in reply for reply in replies[7:])
+    assert 1 <= len(loads) < len(replies)
 
 
 async def test_hang_up_mid_call_then_carry_on_by_sms(phone: Phone, fake_twilio) -> None:

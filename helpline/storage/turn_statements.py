@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    ARRAY, BindParameter, Boolean, ColumnElement, DateTime, Insert, String, Text, Update, bindparam, func, insert,
-    literal, select, true, update,
+    ARRAY, BindParameter, Boolean, ColumnElement, DateTime, Insert, Select, String, Text, Update, any_, bindparam,
+    func, insert, literal, select, true, update,
 )
 
 from helpline.engine.conversation import Conversation
@@ -39,17 +39,36 @@ def caller_values(conv: Conversation, turns: int, now: datetime) -> dict[str, ob
     return {f"new_{name}": values[name] for name in SAVED}
 
 
-# The caller and, if this webhook was already answered, the reply it got; in one
-# statement. A receipt always belongs to a caller (they are saved together and
+# The callers of the turns waiting at one moment and, for each of those webhooks
+# already answered, the reply it got; in one statement (helpline.turns batches
+# the loads). A caller comes once, or once per answered webhook of theirs in
+# the batch. A receipt always belongs to a caller (they are saved together and
 # callers are never deleted), so no caller row means no receipt either.
-LOAD = (
-    select(
-        Caller.id, Caller.state, Caller.answers, Caller.history, Caller.reprompts, Caller.opted_out,
-        Caller.turns, Caller.version, WebhookReceipt.media_type, WebhookReceipt.body,
+def _load(numbers: ColumnElement[bool], keys: ColumnElement[bool]) -> Select:
+    return (
+        select(
+            Caller.id, Caller.number, Caller.state, Caller.answers, Caller.history, Caller.reprompts,
+            Caller.opted_out, Caller.turns, Caller.version,
+            WebhookReceipt.key.label("receipt_key"), WebhookReceipt.media_type, WebhookReceipt.body,
+        )
+        .outerjoin(WebhookReceipt, keys & (WebhookReceipt.caller_id == Caller.id))
+        .where(numbers)
     )
-    .outerjoin(WebhookReceipt, (WebhookReceipt.key == bindparam("key")) & (WebhookReceipt.caller_id == Caller.id))
-    .where(Caller.number == bindparam("number"))
-)
+
+
+# PostgreSQL: one array parameter per list, so the statement's text is the same
+# however many turns it loads; SQLite has no arrays: an expanding IN.
+LOAD = {
+    "postgresql": _load(
+        Caller.number == any_(bindparam("numbers", type_=ARRAY(String()))),
+        WebhookReceipt.key == any_(bindparam("keys", type_=ARRAY(String()))),
+    ),
+    "sqlite": _load(
+        Caller.number.in_(bindparam("numbers", expanding=True)),
+        WebhookReceipt.key.in_(bindparam("keys", expanding=True)),
+    ),
+}
+
 
 # Optimistic lock: saves only if nobody saved this caller since it was loaded.
 SAVE = (
