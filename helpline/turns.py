@@ -1,7 +1,8 @@
 """One webhook, one turn, stored atomically: load the caller, let the engine decide,
 save the new state with the reply and its side effects, or retry if someone else
-saved first. The turns waiting at one moment load their callers together, in
-one statement.
+saved first. On PostgreSQL the turns waiting at one moment load their callers
+together, in one statement, and save together in another (on SQLite they load
+together and save one by one).
 
 Why optimistic locking: it serialises one caller's turns the same way on SQLite
 and on PostgreSQL, across any number of processes, without holding a lock while
@@ -33,7 +34,7 @@ from helpline.engine.turn import OptOut, RequestCallback, TextCaller, Turn
 from helpline.outbox.schedule import reminder_rows
 from helpline.storage import turn_statements as sql
 from helpline.storage.callers import opt_out
-from helpline.storage.database import dropped
+from helpline.storage.database import worth_another_try
 from helpline.storage.models import CallbackRequest, OutboxMessage, outbox_values, utcnow
 
 log = logging.getLogger(__name__)
@@ -74,14 +75,15 @@ class TurnRunner:
         # cheaper than contending for its file lock (whose busy handler sleeps).
         # PostgreSQL needs no such thing: the version check serialises a caller.
         self._one_at_a_time = asyncio.Lock() if sqlite else contextlib.nullcontext()
-        # PostgreSQL saves a turn in one statement, atomic by itself (unless it
-        # asks for a callback or opts out), so the turn's connection runs without
-        # a transaction (BEGIN and COMMIT are round trips too). SQLite cannot: it
-        # saves in a transaction.
+        # PostgreSQL saves the turns waiting at one moment in one statement,
+        # atomic by itself (a turn that asks for a callback or opts out saves
+        # alone, in a transaction), so it runs without one (BEGIN and COMMIT are
+        # round trips too). SQLite cannot: it saves each turn in a transaction.
         self._one_statement = not sqlite
         self._loads = self.database if sqlite else self.database.execution_options(isolation_level="AUTOCOMMIT")
         self._load_statement = sql.LOAD[self.database.dialect.name]
         self._load: Coalesced[tuple[str, str], Loaded] = Coalesced(self._load_all)
+        self._save_whole: Coalesced[sql.WholeTurn, bool] = Coalesced(self._save_all)
 
     async def run(
         self, key: str, number: str, intent: Intent, today: date, render: Render, media_type: str
@@ -93,9 +95,9 @@ class TurnRunner:
             except Conflict:
                 pass
             except DBAPIError as error:
-                if not dropped(error):
+                if not worth_another_try(error):
                     raise
-                log.warning("database connection lost; trying the turn again")
+                log.warning("turn %s: %s; trying it again", key, type(error.orig).__name__)
             await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         raise RuntimeError(f"turn {key} lost {MAX_ATTEMPTS} races in a row")
 
@@ -129,8 +131,8 @@ class TurnRunner:
         }
         async with self._one_at_a_time:
             if self._one_statement and all(isinstance(effect, TextCaller) for effect in turn.effects):
-                async with self._loads.connect() as connection:
-                    await self._save_whole(connection, loaded, turn, texts, values)
+                if not await self._save_whole(sql.WholeTurn(number, values, texts, turn.reminders is not None)):
+                    raise Conflict
             else:  # SQLite; or PostgreSQL and a callback or an opt-out: a transaction
                 async with self.database.connect() as connection:
                     await self._save(connection, loaded, turn, texts, values)
@@ -143,19 +145,23 @@ class TurnRunner:
             return {"number": number, "language": self.engine.catalogue.language}
         return {"id_": loaded.id, "seen": loaded.version}
 
-    async def _save_whole(
-        self, connection: AsyncConnection, loaded: Row | None, turn: Turn, texts: list[dict[str, object]],
-        values: dict[str, object],
-    ) -> None:
-        """PostgreSQL, a turn whose only side effects are texts and reminders: in one statement."""
-        statement = sql.CREATE_TURN if loaded is None else sql.SAVE_TURN
+    async def _save_all(self, turns: list[sql.WholeTurn]) -> list[bool]:
+        """PostgreSQL: the whole turns waiting at one moment, saved in one
+        statement; which were. One turn a caller goes in (in number order, so
+        statements from several processes lock callers in one order); a caller's
+        other turns come back unsaved, as if they had lost the race, and try again."""
+        first: dict[str, sql.WholeTurn] = {}
+        for turn in turns:
+            first.setdefault(turn.number, turn)
+        batch = sorted(first.values(), key=lambda turn: turn.number)
         try:
-            saved = await connection.execute(statement, {**values, **sql.text_values(texts, turn.reminders is not None)})
-        except IntegrityError as error:
-            # This new caller's other message, or Twilio's retry of this webhook, was saved first.
-            raise Conflict from error
-        if saved.rowcount != 1:
-            raise Conflict
+            async with self._loads.connect() as connection:
+                saved = set((await connection.execute(sql.SAVE_TURNS, sql.turns_values(batch))).scalars())
+        except IntegrityError:
+            # A webhook of the batch was answered meanwhile (its receipt is there):
+            # the whole statement failed, so every turn in it tries again.
+            return [False] * len(turns)
+        return [first[turn.number] is turn and turn.values["receipt_key"] in saved for turn in turns]
 
     async def _save(
         self, connection: AsyncConnection, loaded: Row | None, turn: Turn, texts: list[dict[str, object]],

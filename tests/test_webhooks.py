@@ -161,41 +161,52 @@ async def test_many_concurrent_callers(http, helpline) -> None:
     assert await _count(helpline, Caller) == 20
 
 
+LOADS = "FROM callers LEFT OUTER JOIN webhook_receipts"
+SAVES = "INSERT INTO webhook_receipts"
+
+
 @contextlib.contextmanager
-def loads_counted(helpline) -> Iterator[list[str]]:
-    """The statements that load turns' callers, as the database is sent them."""
-    loads: list[str] = []
+def statements_counted(helpline, marker: str) -> Iterator[list[str]]:
+    """The statements containing `marker`, as the database is sent them."""
+    seen: list[str] = []
 
-    def seen(_connection, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
-        if "FROM callers LEFT OUTER JOIN webhook_receipts" in statement:
-            loads.append(statement)
+    def sent(_connection, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        if marker in statement:
+            seen.append(statement)
 
-    event.listen(helpline.database.sync_engine, "before_cursor_execute", seen)
+    event.listen(helpline.database.sync_engine, "before_cursor_execute", sent)
     try:
-        yield loads
+        yield seen
     finally:
-        event.remove(helpline.database.sync_engine, "before_cursor_execute", seen)
+        event.remove(helpline.database.sync_engine, "before_cursor_execute", sent)
 
 
-async def test_turns_waiting_at_once_load_together_and_each_gets_its_own_reply(http, helpline) -> None:
+async def test_turns_waiting_at_once_share_statements_and_each_gets_its_own_reply(http, helpline) -> None:
     phones = [Phone(http, number=f"+4477009002{n:02d}") for n in range(12)]
     await asyncio.gather(*(p.text("hi") for p in phones))
     await asyncio.gather(*(p.text("1") for p in phones[:6]))  # these six are asked about the disagreement
     answered = sid("SM")
     asked_date = await phones[0].text("2", message_sid=answered)
-    with loads_counted(helpline) as loads:
+    new_caller = Phone(http, number="+447700900299")
+    with statements_counted(helpline, LOADS) as loads, statements_counted(helpline, SAVES) as saves:
         replies = await asyncio.gather(
             phones[0].text("2", message_sid=answered),  # Twilio's retry: the reply it got, again
             phones[0].text("3 October 2026"),  # the same caller's next text: a turn of its own
             *(p.text("2") for p in phones[1:6]),
             *(p.text("1") for p in phones[6:]),
+            new_caller.text("hi"), new_caller.text("hello"),  # a new caller's first two texts at once
         )
     assert "What date is on the council's decision letter?" in asked_date
     assert replies[0] == asked_date
     assert "Have you already contacted the council's mediation adviser?" in replies[1]
     assert all("What date is on the council's decision letter?" in reply for reply in replies[2:7])
-    assert all("What is the disagreement about?" in reply for reply in replies[7:])
+    assert all("What is the disagreement about?" in reply for reply in replies[7:13])
+    async with helpline.sessions() as session:
+        caller = (await session.execute(select(Caller).where(Caller.number == new_caller.number))).scalar_one()
+    assert caller.turns == 2
     assert 1 <= len(loads) < len(replies)
+    if helpline.database.dialect.name == "postgresql":  # SQLite saves each turn in its own transaction
+        assert 1 <= len(saves) < len(replies)
 
 
 async def test_hang_up_mid_call_then_carry_on_by_sms(phone: Phone, fake_twilio) -> None:
@@ -354,6 +365,31 @@ async def test_a_turn_goes_on_when_postgresql_dropped_the_pooled_connection(sett
         async with helpline.sessions() as session:
             caller = (await session.execute(select(Caller))).scalar_one()
         assert caller.turns == 2 and caller.state == "dispute"
+
+
+async def test_a_turn_postgresql_ends_to_break_a_deadlock_is_run_again(settings, clock, postgres_url) -> None:
+    """Batches of turns saved by two processes can lock callers in different
+    orders; PostgreSQL then ends one statement (40P01, here raised by a trigger
+    on the first caller update) and its turns must be tried again, not fail."""
+    async with running(replace(settings, database_url=postgres_url), clock) as (helpline, http):
+        phone = Phone(http)
+        await phone.text("hi")
+        async with helpline.database.begin() as connection:
+            await connection.exec_driver_sql("CREATE SEQUENCE updates")
+            await connection.exec_driver_sql(
+                "CREATE FUNCTION deadlock_once() RETURNS trigger AS $$ BEGIN "
+                "IF nextval('updates') = 1 THEN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            await connection.exec_driver_sql(
+                "CREATE TRIGGER deadlock_once BEFORE UPDATE ON callers FOR EACH ROW EXECUTE FUNCTION deadlock_once()"
+            )
+        assert "What is the disagreement about?" in await phone.text("1")
+        async with helpline.database.connect() as connection:
+            tries = (await connection.exec_driver_sql("SELECT last_value FROM updates")).scalar_one()
+        async with helpline.sessions() as session:
+            caller = (await session.execute(select(Caller))).scalar_one()
+        assert tries == 2 and caller.turns == 2 and caller.state == "dispute"
 
 
 async def test_a_delivery_report_is_recorded_when_postgresql_dropped_the_pooled_connection(

@@ -49,6 +49,18 @@ def dropped(error: DBAPIError) -> bool:
     return error.connection_invalidated
 
 
+# PostgreSQL ended the statement so that another could go on: a deadlock (two
+# processes' batches of turns locking callers in different orders), or a
+# serialisation failure. Running it again is the documented remedy.
+_TRY_AGAIN = {"40P01", "40001"}
+
+
+def worth_another_try(error: DBAPIError) -> bool:
+    """The statement failed for a reason that trying again fixes: a dropped
+    connection, a deadlock, a serialisation failure."""
+    return dropped(error) or getattr(error.orig, "sqlstate", None) in _TRY_AGAIN
+
+
 async def once_more_if_dropped(work: Callable[[], Awaitable[T]]) -> T:
     """Run `work`, and again if its connection had been dropped: the pool does
     not ping before each use (see make_engine)."""

@@ -9,12 +9,17 @@ trip, and on SQLite a hop to the driver's thread; they were most of a turn's cos
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
-    ARRAY, BindParameter, Boolean, ColumnElement, DateTime, Insert, Select, String, Text, Update, any_, bindparam,
-    func, insert, literal, select, true, update,
+    ARRAY, JSON, BindParameter, Boolean, ColumnElement, DateTime, Insert, Integer, Select, String, Text, Update,
+    any_, bindparam, cast, func, insert, literal, select, union_all, update,
 )
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import TypeEngine
 
 from helpline.engine.conversation import Conversation
 from helpline.outbox.dispatch import QUIET_KINDS
@@ -111,51 +116,115 @@ def _replace_reminders(whose: ColumnElement[bool]) -> Update:
 
 REPLACE_REMINDERS = _replace_reminders(OutboxMessage.caller_id == bindparam("caller"))
 
-# The texts a turn queues, one array per column: PostgreSQL's unnest turns
-# them back into rows inside the statement.
+
+@dataclass(frozen=True)
+class WholeTurn:
+    """A turn whose only side effects are texts and reminders: what SAVE_TURNS
+    needs of it. `values` are the transaction path's parameters (a new caller's
+    number and language, or a loaded one's id and version; the SAVED columns;
+    the receipt)."""
+
+    number: str
+    values: dict[str, object]
+    texts: list[dict[str, object]]  # rows of outbox_values, all to `number`
+    replace_reminders: bool
+
+
+# SAVE_TURNS' parameters: one array per column, a row per turn (or per text);
+# PostgreSQL's unnest turns them back into rows inside the statement, and its
+# text is the same however many turns it saves.
+_TURN_COLUMNS = {
+    "number": String(), "language": String(), "id": Integer(), "seen": Integer(),
+    "state": String(), "answers": Text(), "history": Text(), "reprompts": Integer(), "opted_out": Boolean(),
+    "turns": Integer(), "updated_at": DateTime(timezone=True), "replace_reminders": Boolean(),
+    "key": String(), "media_type": String(), "body": Text(),
+}
 _TEXT_COLUMNS = {
     "to": String(), "body": Text(), "kind": String(),
     "due_at": DateTime(timezone=True), "deadline_at": DateTime(timezone=True),
 }
+_JSON_COLUMNS = ("answers", "history")  # sent as text, cast in the statement
 
 
-def text_values(texts: list[dict[str, object]], replace_reminders: bool) -> dict[str, object]:
-    """Parameters for a whole turn's statement: its texts (rows of outbox_values),
-    and whether the caller's pending reminders are replaced."""
-    arrays = {f"texts_{name}": [text[name] for text in texts] for name in _TEXT_COLUMNS}
-    return {**arrays, "replace_reminders": replace_reminders}
+def turns_values(turns: list[WholeTurn]) -> dict[str, list[object]]:
+    """SAVE_TURNS' parameters for these turns, at most one a caller."""
+    rows = [
+        {
+            "number": turn.number, "language": turn.values.get("language"),
+            "id": turn.values.get("id_"), "seen": turn.values.get("seen"),
+            **{name: turn.values[f"new_{name}"] for name in SAVED},
+            **{name: json.dumps(turn.values[f"new_{name}"]) for name in _JSON_COLUMNS},
+            "replace_reminders": turn.replace_reminders,
+            **{name: turn.values[f"receipt_{name}"] for name in ("key", "media_type", "body")},
+        }
+        for turn in turns
+    ]
+    texts = [text for turn in turns for text in turn.texts]
+    return {
+        **{f"turns_{name}": [row[name] for row in rows] for name in _TURN_COLUMNS},
+        **{f"texts_{name}": [text[name] for text in texts] for name in _TEXT_COLUMNS},
+    }
 
 
-def _whole_turn(caller_statement: Insert | Update) -> Insert:
-    """PostgreSQL only: a turn in one statement, atomic by itself, so it needs no
-    transaction around it: the caller written (RETURNING its id), their pending
-    reminders replaced if asked, the turn's texts queued, and the receipt, the
-    statement's one row. Writes nothing if the version moved (no row), and fails
-    on a unique key if this webhook was answered, or this new caller created,
-    meanwhile. Each part sees the database as it was before the statement, so
-    the reminders replaced are never the ones it queues."""
-    written = caller_statement.cte("written")
-    replaced = _replace_reminders(
-        OutboxMessage.caller_id.in_(select(written.c.id)) & bindparam("replace_reminders", type_=Boolean())
-    ).cte("replaced")
-    texts = (
-        func.unnest(*(bindparam(f"texts_{name}", type_=ARRAY(type_)) for name, type_ in _TEXT_COLUMNS.items()))
-        .table_valued(*_TEXT_COLUMNS, with_ordinality="place")
-        .render_derived()
+def _unnest(name: str, columns: dict[str, TypeEngine[object]], **kwargs: object) -> TableValuedAlias:
+    arrays = (bindparam(f"{name}_{column}", type_=ARRAY(type_)) for column, type_ in columns.items())
+    return func.unnest(*arrays).table_valued(*columns, **kwargs).render_derived(name=name)
+
+
+def _save_turns() -> Insert:
+    """PostgreSQL only: many callers' turns in one statement, atomic by itself, so
+    it needs no transaction around it. For each turn: the caller created, or
+    updated if nobody saved them since they were loaded; their pending reminders
+    replaced if asked; the turn's texts queued; the receipt, whose key the
+    statement returns. A turn whose caller was saved or created meanwhile writes
+    nothing and returns no key. Each part sees the database as it was before the
+    statement, so the reminders replaced are never the ones it queues. At most
+    one turn a caller: its rows are found again by number."""
+    turns = select(_unnest("turns", _TURN_COLUMNS)).cte("turns")
+    new = {name: cast(turns.c[name], JSON) if name in _JSON_COLUMNS else turns.c[name] for name in SAVED}
+    saved = (
+        update(Caller)
+        .where(Caller.id == turns.c.id, Caller.version == turns.c.seen)
+        .values(version=Caller.version + 1, **new)
+        .returning(Caller.id, Caller.number)
+        .cte("saved")
     )
+    created = (
+        postgresql.insert(Caller)
+        .from_select(
+            ["number", "language", "version", "created_at", *SAVED],
+            select(turns.c.number, turns.c.language, literal(0), turns.c.updated_at, *new.values())
+            .where(turns.c.id.is_(None)),
+        )
+        .on_conflict_do_nothing(index_elements=["number"])
+        .returning(Caller.id, Caller.number)
+        .cte("created")
+    )
+    callers = union_all(select(saved.c.id, saved.c.number), select(created.c.id, created.c.number)).subquery()
+    written = (
+        select(callers.c.id, *(turns.c[name] for name in ("number", "updated_at", "replace_reminders", "key",
+                                                          "media_type", "body")))
+        .join_from(callers, turns, turns.c.number == callers.c.number)
+        .cte("written")
+    )
+    replaced = _replace_reminders(
+        OutboxMessage.caller_id.in_(select(written.c.id).where(written.c.replace_reminders))
+    ).cte("replaced")
+    texts = _unnest("texts", _TEXT_COLUMNS, with_ordinality="place")
     queued = insert(OutboxMessage).from_select(  # in order: a summary's parts go out by id
         ["caller_id", *_TEXT_COLUMNS, *QUEUED, "created_at"],
         select(
             written.c.id, *(texts.c[name] for name in _TEXT_COLUMNS),
-            *(literal(value) for value in QUEUED.values()), _receipt_param("created_at"),
-        ).select_from(written.join(texts, true())).order_by(texts.c.place),
+            *(literal(value) for value in QUEUED.values()), written.c.updated_at,
+        )
+        .join_from(written, texts, texts.c.to == written.c.number)  # a turn's texts go to its caller
+        .order_by(texts.c.place),
     ).cte("queued")
-    receipt = insert(WebhookReceipt).from_select(
-        [*_RECEIPT_COLUMNS, "caller_id"],
-        select(*(_receipt_param(name) for name in _RECEIPT_COLUMNS), written.c.id),
+    receipts = insert(WebhookReceipt).from_select(
+        ["key", "media_type", "body", "created_at", "caller_id"],
+        select(written.c.key, written.c.media_type, written.c.body, written.c.updated_at, written.c.id),
     )
-    return receipt.add_cte(replaced, queued)
+    return receipts.add_cte(replaced, queued).returning(WebhookReceipt.key)
 
 
-SAVE_TURN = _whole_turn(SAVE.returning(Caller.id))
-CREATE_TURN = _whole_turn(CREATE)
+SAVE_TURNS = _save_turns()
