@@ -32,6 +32,7 @@ from helpline.engine.engine import Engine
 from helpline.engine.intents import Intent
 from helpline.engine.turn import OptOut, RequestCallback, TextCaller, Turn
 from helpline.outbox.schedule import reminder_rows
+from helpline.storage import turn_saves
 from helpline.storage import turn_statements as sql
 from helpline.storage.callers import opt_out
 from helpline.storage.database import worth_another_try
@@ -75,12 +76,12 @@ class TurnRunner:
         # cheaper than contending for its file lock (whose busy handler sleeps).
         # PostgreSQL needs no such thing: the version check serialises a caller.
         self._one_at_a_time = asyncio.Lock() if sqlite else contextlib.nullcontext()
-        # PostgreSQL saves the turns waiting at one moment in one statement,
-        # atomic by itself (a turn that asks for a callback or opts out saves
-        # alone, in a transaction), so it runs without one (BEGIN and COMMIT are
-        # round trips too). SQLite cannot: it saves each turn in a transaction.
-        self._one_statement = not sqlite
+        # The turns waiting at one moment save together (those that ask for a
+        # callback or opt out save alone, in a transaction). On PostgreSQL in one
+        # statement, atomic by itself, so without a transaction (BEGIN and
+        # COMMIT are round trips too); on SQLite in one transaction.
         self._loads = self.database if sqlite else self.database.execution_options(isolation_level="AUTOCOMMIT")
+        self._save_batch = turn_saves.save_sqlite if sqlite else turn_saves.save_postgresql
         self._load_statement = sql.LOAD[self.database.dialect.name]
         self._load: Coalesced[tuple[str, str], Loaded] = Coalesced(self._load_all)
         self._save_whole: Coalesced[sql.WholeTurn, bool] = Coalesced(self._save_all)
@@ -129,13 +130,12 @@ class TurnRunner:
             **sql.caller_values(conv, turns, now),
             **sql.receipt_values(key, media_type, body, now),
         }
-        async with self._one_at_a_time:
-            if self._one_statement and all(isinstance(effect, TextCaller) for effect in turn.effects):
-                if not await self._save_whole(sql.WholeTurn(number, values, texts, turn.reminders is not None)):
-                    raise Conflict
-            else:  # SQLite; or PostgreSQL and a callback or an opt-out: a transaction
-                async with self.database.connect() as connection:
-                    await self._save(connection, loaded, turn, texts, values)
+        if all(isinstance(effect, TextCaller) for effect in turn.effects):
+            if not await self._save_whole(sql.WholeTurn(number, values, texts, turn.reminders is not None)):
+                raise Conflict
+        else:  # a callback or an opt-out: alone, in a transaction
+            async with self._one_at_a_time, self.database.connect() as connection:
+                await self._save(connection, loaded, turn, texts, values)
         return Reply(media_type, body, _replies(texts))
 
     def _which_caller(self, loaded: Row | None, number: str) -> dict[str, object]:
@@ -146,17 +146,17 @@ class TurnRunner:
         return {"id_": loaded.id, "seen": loaded.version}
 
     async def _save_all(self, turns: list[sql.WholeTurn]) -> list[bool]:
-        """PostgreSQL: the whole turns waiting at one moment, saved in one
-        statement; which were. One turn a caller goes in (in number order, so
-        statements from several processes lock callers in one order); a caller's
-        other turns come back unsaved, as if they had lost the race, and try again."""
+        """The whole turns waiting at one moment, saved together; which were.
+        One turn a caller goes in (in number order, so batches from several
+        processes lock callers in one order); a caller's other turns come back
+        unsaved, as if they had lost the race, and try again."""
         first: dict[str, sql.WholeTurn] = {}
         for turn in turns:
             first.setdefault(turn.number, turn)
         batch = sorted(first.values(), key=lambda turn: turn.number)
         try:
-            async with self._loads.connect() as connection:
-                saved = set((await connection.execute(sql.SAVE_TURNS, sql.turns_values(batch))).scalars())
+            async with self._one_at_a_time, self._loads.connect() as connection:
+                saved = await self._save_batch(connection, batch)
         except IntegrityError:
             # A webhook of the batch was answered meanwhile (its receipt is there):
             # the whole statement failed, so every turn in it tries again.

@@ -17,13 +17,13 @@ from sqlalchemy import (
     ARRAY, JSON, BindParameter, Boolean, ColumnElement, DateTime, Insert, Integer, Select, String, Text, Update,
     any_, bindparam, cast, func, insert, literal, select, union_all, update,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
 from helpline.engine.conversation import Conversation
 from helpline.outbox.dispatch import QUIET_KINDS
-from helpline.storage.models import QUEUED, Caller, OutboxMessage, WebhookReceipt, one_of
+from helpline.storage.models import QUEUED, Caller, OutboxMessage, UTCDateTime, WebhookReceipt, one_of
 
 # What a turn saves on the caller's row; the statements below and
 # caller_values() both come from this one list.
@@ -130,6 +130,11 @@ class WholeTurn:
     replace_reminders: bool
 
 
+def receipt_of(turn: WholeTurn) -> dict[str, object]:
+    """The turn's receipt_values."""
+    return {name: value for name, value in turn.values.items() if name.startswith("receipt_")}
+
+
 # SAVE_TURNS' parameters: one array per column, a row per turn (or per text);
 # PostgreSQL's unnest turns them back into rows inside the statement, and its
 # text is the same however many turns it saves.
@@ -228,3 +233,46 @@ def _save_turns() -> Insert:
 
 
 SAVE_TURNS = _save_turns()
+
+
+# SQLite has no arrays and cannot write in a WITH: its batch is one
+# transaction of a few statements, each for every turn in it. The callers'
+# rows come as one JSON array (`turns`, from turns_json), read by json_each.
+_EACH = func.json_each(bindparam("turns")).table_valued("value")
+
+
+def _field(name: str) -> ColumnElement[object]:
+    return func.json_extract(_EACH.c.value, f"$.{name}")
+
+
+def turns_json(turns: list[WholeTurn]) -> str:
+    """SQLITE_SAVE_CALLERS' and SQLITE_CREATE_CALLERS' parameter for these turns."""
+    return json.dumps([
+        {
+            "number": turn.number, "language": turn.values.get("language"),
+            "id": turn.values.get("id_"), "seen": turn.values.get("seen"),
+            **{name: turn.values[f"new_{name}"] for name in SAVED if name != "updated_at"},
+        }
+        for turn in turns
+    ])
+
+
+_SQLITE_NEW = {name: _field(name) for name in SAVED if name != "updated_at"}
+SQLITE_SAVE_CALLERS = (
+    update(Caller)
+    .where(Caller.id == _field("id"), Caller.version == _field("seen"))
+    .values(version=Caller.version + 1, updated_at=bindparam("now", type_=UTCDateTime()), **_SQLITE_NEW)
+    .returning(Caller.id, Caller.number)
+)
+SQLITE_CREATE_CALLERS = (
+    sqlite.insert(Caller)
+    .from_select(
+        ["number", "language", "version", "created_at", "updated_at", *_SQLITE_NEW],
+        select(
+            _field("number"), _field("language"), literal(0), bindparam("now", type_=UTCDateTime()),
+            bindparam("now", type_=UTCDateTime()), *_SQLITE_NEW.values(),
+        ).where(_field("id").is_(None)),
+    )
+    .on_conflict_do_nothing(index_elements=["number"])
+    .returning(Caller.id, Caller.number)
+)
