@@ -24,7 +24,8 @@ from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    ARRAY, ColumnElement, Integer, Row, String, Update, and_, any_, bindparam, case, func, or_, select, update,
+    ARRAY, ColumnElement, Integer, Row, Select, String, Update, and_, any_, bindparam, case, exists, func, or_, select,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -135,22 +136,23 @@ class Dispatcher:
         """Whether any message could be claimed now."""
         moment = utcnow() if now is None else now.astimezone(timezone.utc)
         async with self._engine.connect() as connection:
-            found = await connection.execute(_HAS_DUE, {"now": moment})
-            return found.first() is not None
+            return bool((await connection.execute(_HAS_DUE, {"now": moment})).scalar_one())
 
     async def _claim(self, limit: int, now: datetime) -> list[tuple[int, int]]:
         """Take up to `limit` claimable messages, oldest due first, in one short transaction.
 
         On PostgreSQL the rows are first locked FOR UPDATE SKIP LOCKED, so
         concurrent claims pass each other instead of queueing (as a subquery of
-        the UPDATE its LIMIT is not kept: the plan may run it more than once).
+        the UPDATE its LIMIT is not kept: the plan may run it more than once):
+        expired claims first, then due messages, each read in order from the index.
         SQLite has no row locks, but runs the one UPDATE, subquery and all, under
         its single writer lock. Either way the UPDATE re-checks each row.
         """
         params = {"now": now, "limit": limit, "me": self.worker_id, "until": now + self.lease}
         async with self._engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                ids = (await connection.execute(_OLDEST_LOCKED, params)).scalars().all()
+                ids = list((await connection.execute(_OLDEST_EXPIRED_LOCKED, params)).scalars())
+                ids += (await connection.execute(_OLDEST_DUE_LOCKED, {**params, "limit": limit - len(ids)})).scalars()
                 if not ids:
                     return []
                 claimed = await connection.execute(_CLAIM_IDS, {**params, "ids": ids})
@@ -251,12 +253,13 @@ class Dispatcher:
             await opt_out(connection, message.caller_id)
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    """Due and pending, or claimed by a worker whose lease has run out."""
-    return or_(
-        and_(OutboxMessage.status == "pending", OutboxMessage.due_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
-    )
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+
+
+def _expired(now: datetime) -> ColumnElement[bool]:
+    """Claimed by a worker whose lease has run out (it died, or hung)."""
+    return and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -266,15 +269,25 @@ def _backoff(attempts: int) -> timedelta:
 # Core statements, built once: SQLAlchemy compiles each once and caches it.
 _outbox = OutboxMessage.__table__
 _callers = Caller.__table__
-_CLAIMABLE = _claimable(bindparam("now"))
-_HAS_DUE = select(_outbox.c.id).where(_CLAIMABLE).limit(1)
-_OLDEST = (
-    select(_outbox.c.id)
-    .where(_CLAIMABLE)
-    .order_by(_outbox.c.due_at, _outbox.c.id)
-    .limit(bindparam("limit", type_=Integer))
-)
-_OLDEST_LOCKED = _OLDEST.with_for_update(skip_locked=True)
+_DUE = _due(bindparam("now"))
+_EXPIRED = _expired(bindparam("now"))
+_CLAIMABLE = or_(_DUE, _EXPIRED)
+# Asked apart, each is one look in ix_outbox_oldest; with an OR, PostgreSQL may
+# scan the outbox (most of which, in time, is messages long sent).
+_HAS_DUE = select(or_(exists().where(_DUE), exists().where(_EXPIRED)))
+
+
+def _oldest(which: ColumnElement[bool]) -> Select:
+    """In the order of ix_outbox_oldest (status, due_at, id): read from the
+    index, with one status, the claim stops at its limit instead of sorting
+    every due message (reminders share their due_at)."""
+    return select(_outbox.c.id).where(which).order_by(_outbox.c.due_at, _outbox.c.id).limit(
+        bindparam("limit", type_=Integer)
+    )
+
+
+_OLDEST_EXPIRED_LOCKED = _oldest(_EXPIRED).with_for_update(skip_locked=True)
+_OLDEST_DUE_LOCKED = _oldest(_DUE).with_for_update(skip_locked=True)
 
 
 def _claim_where(chosen: ColumnElement[bool]) -> Update:
@@ -291,7 +304,7 @@ def _claim_where(chosen: ColumnElement[bool]) -> Update:
     )
 
 
-_CLAIM_OLDEST = _claim_where(_outbox.c.id.in_(_OLDEST.scalar_subquery()))
+_CLAIM_OLDEST = _claim_where(_outbox.c.id.in_(_oldest(_CLAIMABLE).scalar_subquery()))
 
 
 def _mine(which: ColumnElement[bool], statuses: tuple[str, ...] = ("sending",)) -> Update:

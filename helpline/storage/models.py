@@ -100,10 +100,10 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_claimable", "status", "due_at"),  # what dispatchers scan
+        Index("ix_outbox_oldest", "status", "due_at", "id"),  # what dispatchers take, in their order
         # A caller's messages by status: a turn replacing pending reminders, a
         # STOP cancelling. Without the status, PostgreSQL may also scan every
-        # pending row of the claimable index, which grows with the queue.
+        # pending row of the dispatchers' index, which grows with the queue.
         Index("ix_outbox_caller_status", "caller_id", "status"),
     )
 
