@@ -1,8 +1,7 @@
 """One webhook, one turn, stored atomically: load the caller, let the engine decide,
 save the new state with the reply and its side effects, or retry if someone else
-saved first. On PostgreSQL the turns waiting at one moment load their callers
-together, in one statement, and save together in another (on SQLite they load
-together and save one by one).
+saved first. The turns waiting at one moment load their callers together, in
+one statement, and save together (storage.turn_saves).
 
 Why optimistic locking: it serialises one caller's turns the same way on SQLite
 and on PostgreSQL, across any number of processes, without holding a lock while
@@ -25,8 +24,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from helpline.channels import sms
-from helpline.coalesced import Coalesced
 from helpline.channels.words import Words
+from helpline.coalesced import Coalesced
 from helpline.engine.conversation import Conversation
 from helpline.engine.engine import Engine
 from helpline.engine.intents import Intent

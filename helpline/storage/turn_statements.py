@@ -1,10 +1,12 @@
-"""The statements a webhook turn runs, built once (SQLAlchemy caches their
-compiled form), and written so a turn on PostgreSQL costs two round trips: one
-to load, one to save, whatever texts and reminders it queues. (A turn that asks
-for a callback or opts out, and every turn on SQLite, saves in a transaction.)
+"""The statements webhook turns run, built once (SQLAlchemy caches their
+compiled form), each for all the turns waiting at one moment: on PostgreSQL one
+to load them and one to save them, whatever texts and reminders they queue; on
+SQLite one to load and a transaction of a few to save (storage.turn_saves). A
+turn that asks for a callback or opts out saves alone, in a transaction.
 
 Why so few: on PostgreSQL every statement, BEGIN and COMMIT is a network round
-trip, and on SQLite a hop to the driver's thread; they were most of a turn's cost.
+trip, and on SQLite a few hops to the driver's thread; they were most of a
+turn's cost.
 """
 
 from __future__ import annotations
@@ -119,8 +121,8 @@ REPLACE_REMINDERS = _replace_reminders(OutboxMessage.caller_id == bindparam("cal
 
 @dataclass(frozen=True)
 class WholeTurn:
-    """A turn whose only side effects are texts and reminders: what SAVE_TURNS
-    needs of it. `values` are the transaction path's parameters (a new caller's
+    """A turn whose only side effects are texts and reminders: what saving it
+    with others needs. `values` are the transaction path's parameters (a new caller's
     number and language, or a loaded one's id and version; the SAVED columns;
     the receipt)."""
 
@@ -151,13 +153,20 @@ _TEXT_COLUMNS = {
 _JSON_COLUMNS = ("answers", "history")  # sent as text, cast in the statement
 
 
+def _caller_row(turn: WholeTurn) -> dict[str, object]:
+    """The caller a turn writes: which (number; id and version seen, if loaded), and the SAVED columns."""
+    return {
+        "number": turn.number, "language": turn.values.get("language"),
+        "id": turn.values.get("id_"), "seen": turn.values.get("seen"),
+        **{name: turn.values[f"new_{name}"] for name in SAVED},
+    }
+
+
 def turns_values(turns: list[WholeTurn]) -> dict[str, list[object]]:
     """SAVE_TURNS' parameters for these turns, at most one a caller."""
     rows = [
         {
-            "number": turn.number, "language": turn.values.get("language"),
-            "id": turn.values.get("id_"), "seen": turn.values.get("seen"),
-            **{name: turn.values[f"new_{name}"] for name in SAVED},
+            **_caller_row(turn),
             **{name: json.dumps(turn.values[f"new_{name}"]) for name in _JSON_COLUMNS},
             "replace_reminders": turn.replace_reminders,
             **{name: turn.values[f"receipt_{name}"] for name in ("key", "media_type", "body")},
@@ -246,15 +255,10 @@ def _field(name: str) -> ColumnElement[object]:
 
 
 def turns_json(turns: list[WholeTurn]) -> str:
-    """SQLITE_SAVE_CALLERS' and SQLITE_CREATE_CALLERS' parameter for these turns."""
-    return json.dumps([
-        {
-            "number": turn.number, "language": turn.values.get("language"),
-            "id": turn.values.get("id_"), "seen": turn.values.get("seen"),
-            **{name: turn.values[f"new_{name}"] for name in SAVED if name != "updated_at"},
-        }
-        for turn in turns
-    ])
+    """SQLITE_SAVE_CALLERS' and SQLITE_CREATE_CALLERS' parameter for these turns
+    (the time they are saved is the `now` parameter)."""
+    rows = [_caller_row(turn) for turn in turns]
+    return json.dumps([{name: value for name, value in row.items() if name != "updated_at"} for row in rows])
 
 
 _SQLITE_NEW = {name: _field(name) for name in SAVED if name != "updated_at"}
