@@ -1,10 +1,8 @@
 """Benchmark: what one statement costs the web process, against one more row.
 
-A turn on PostgreSQL runs two statements (load, save); with its callers in a
-dict the same turn costs about a third of the CPU (bench/http_turns.py). The
-turns waiting at one moment load in one statement (helpline's LOAD): this
-loads 4,000 callers with it, 1, 4, 10 and 32 to a statement, and prints the CPU
-time of this process per caller: what serving many turns per statement saves.
+Why the turns waiting at one moment load (and save) together: this loads 4,000
+callers with the helpline's LOAD, 1, 4, 10 and 32 to a statement, and prints
+the CPU time of this process per caller. Almost all of it is per statement.
 
     .venv/bin/python -m bench.statement_cost
 """

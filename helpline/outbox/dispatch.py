@@ -253,15 +253,6 @@ class Dispatcher:
             await opt_out(connection, message.caller_id)
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    return and_(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
-
-
-def _expired(now: datetime) -> ColumnElement[bool]:
-    """Claimed by a worker whose lease has run out (it died, or hung)."""
-    return and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now)
-
-
 def _backoff(attempts: int) -> timedelta:
     return min(RETRY_BASE * 2 ** (attempts - 1), RETRY_CAP)
 
@@ -269,8 +260,9 @@ def _backoff(attempts: int) -> timedelta:
 # Core statements, built once: SQLAlchemy compiles each once and caches it.
 _outbox = OutboxMessage.__table__
 _callers = Caller.__table__
-_DUE = _due(bindparam("now"))
-_EXPIRED = _expired(bindparam("now"))
+_DUE = and_(_outbox.c.status == "pending", _outbox.c.due_at <= bindparam("now"))
+# Claimed by a worker whose lease has run out (it died, or hung).
+_EXPIRED = and_(_outbox.c.status == "sending", _outbox.c.claimed_until < bindparam("now"))
 _CLAIMABLE = or_(_DUE, _EXPIRED)
 # Asked apart, each is one look in ix_outbox_oldest; with an OR, PostgreSQL may
 # scan the outbox (most of which, in time, is messages long sent).
