@@ -26,8 +26,11 @@ async def save_sqlite(connection: AsyncConnection, turns: list[sql.WholeTurn]) -
     """One transaction: the callers saved or created, then for those written their
     reminders replaced, receipts and texts, each one statement for them all."""
     params = {"turns": sql.turns_json(turns), "now": utcnow()}
-    written = (await connection.execute(sql.SQLITE_SAVE_CALLERS, params)).all()
-    written += (await connection.execute(sql.SQLITE_CREATE_CALLERS, params)).all()
+    written = []
+    if any(not turn.new_caller for turn in turns):
+        written += (await connection.execute(sql.SQLITE_SAVE_CALLERS, params)).all()
+    if any(turn.new_caller for turn in turns):  # a caller's first turn: seldom
+        written += (await connection.execute(sql.SQLITE_CREATE_CALLERS, params)).all()
     ids = {row.number: row.id for row in written}
     saved = [turn for turn in turns if turn.number in ids]
     replacing = [{"caller": ids[turn.number]} for turn in saved if turn.replace_reminders]

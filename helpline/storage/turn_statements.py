@@ -131,6 +131,10 @@ class WholeTurn:
     texts: list[dict[str, object]]  # rows of outbox_values, all to `number`
     replace_reminders: bool
 
+    @property
+    def new_caller(self) -> bool:
+        return "id_" not in self.values
+
 
 def receipt_of(turn: WholeTurn) -> dict[str, object]:
     """The turn's receipt_values."""
