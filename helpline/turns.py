@@ -153,13 +153,8 @@ class TurnRunner:
         for turn in turns:
             first.setdefault(turn.number, turn)
         batch = sorted(first.values(), key=lambda turn: turn.number)
-        try:
-            async with self._one_at_a_time, self._loads.connect() as connection:
-                saved = await self._save_batch(connection, batch)
-        except IntegrityError:
-            # A webhook of the batch was answered meanwhile (its receipt is there):
-            # the whole statement failed, so every turn in it tries again.
-            return [False] * len(turns)
+        async with self._one_at_a_time, self._loads.connect() as connection:
+            saved = await self._save_batch(connection, batch)
         return [first[turn.number] is turn and turn.values["receipt_key"] in saved for turn in turns]
 
     async def _save(

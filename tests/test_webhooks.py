@@ -304,6 +304,33 @@ async def test_two_app_instances_on_one_database_serialise_one_caller(settings, 
         assert caller.state == "decision_date" and caller.answers["dispute"] == "assessment_refused"
 
 
+async def test_many_callers_at_once_on_two_instances_each_webhook_applied_once(settings, clock) -> None:
+    """Turns save in batches, and two web processes' batches hold some of the
+    same callers: 24 callers text at once, round after round, half through each
+    instance, and Twilio retries every third text on the other instance at the
+    same moment. Every webhook is applied once and every retry gets the reply
+    its first delivery got."""
+    async with running(settings, clock) as (helpline, first), running(settings, clock) as (_, second):
+        numbers = [f"+4477009003{n:02d}" for n in range(24)]
+        for body in ("hi", "1", "2", "back", "restart", "1"):
+            sends, retried = [], []
+            for n, number in enumerate(numbers):
+                here, there = (first, second) if n % 2 else (second, first)
+                message_sid = sid("SM")
+                sends.append(Phone(here, number=number).text(body, message_sid=message_sid))
+                if n % 3 == 0:
+                    retried.append(len(sends))
+                    sends.append(Phone(there, number=number).text(body, message_sid=message_sid))
+            replies = await asyncio.gather(*sends)
+            assert all(replies[i] == replies[i - 1] for i in retried)
+        assert all("What is the disagreement about?" in reply for reply in replies)
+        async with helpline.sessions() as session:
+            callers = (await session.execute(select(Caller))).scalars().all()
+        assert sorted(caller.number for caller in callers) == numbers
+        assert {(caller.turns, caller.state) for caller in callers} == {(6, "dispute")}
+        assert await _count(helpline, WebhookReceipt) == 6 * len(numbers)
+
+
 async def test_a_new_callers_first_texts_at_once_on_two_instances_are_each_applied_once(settings, clock) -> None:
     """A new caller's first text, Twilio's retry of it and their next text, all at
     once: one caller is created, the retry gets the first reply, both texts count."""
