@@ -49,16 +49,15 @@ def dropped(error: DBAPIError) -> bool:
     return error.connection_invalidated
 
 
-# PostgreSQL ended the statement so that another could go on: a deadlock (two
-# processes' batches of turns locking callers in different orders), or a
-# serialisation failure. Running it again is the documented remedy.
-_TRY_AGAIN = {"40P01", "40001"}
+# PostgreSQL ended the statement to break a deadlock (two processes' batches of
+# turns locking callers in different orders): running it again is the remedy.
+DEADLOCK_DETECTED = "40P01"
 
 
 def worth_another_try(error: DBAPIError) -> bool:
     """The statement failed for a reason that trying again fixes: a dropped
-    connection, a deadlock, a serialisation failure."""
-    return dropped(error) or getattr(error.orig, "sqlstate", None) in _TRY_AGAIN
+    connection, or a deadlock."""
+    return dropped(error) or getattr(error.orig, "sqlstate", None) == DEADLOCK_DETECTED
 
 
 async def once_more_if_dropped(work: Callable[[], Awaitable[T]]) -> T:
