@@ -78,8 +78,9 @@ class TurnRunner:
         # The turns waiting at one moment save together (those that ask for a
         # callback or opt out save alone, in a transaction). On PostgreSQL in one
         # statement, atomic by itself, so without a transaction (BEGIN and
-        # COMMIT are round trips too); on SQLite in one transaction.
-        self._loads = self.database if sqlite else self.database.execution_options(isolation_level="AUTOCOMMIT")
+        # COMMIT are round trips too); on SQLite in one transaction. Loads too
+        # run without one on PostgreSQL.
+        self._batches = self.database if sqlite else self.database.execution_options(isolation_level="AUTOCOMMIT")
         self._save_batch = turn_saves.save_sqlite if sqlite else turn_saves.save_postgresql
         self._load_statement = sql.LOAD[self.database.dialect.name]
         self._load: Coalesced[tuple[str, str], Loaded] = Coalesced(self._load_all)
@@ -106,7 +107,7 @@ class TurnRunner:
         the replies already given to those webhooks, in one statement: a
         statement costs the web process far more than a row more in it."""
         keys, numbers = zip(*wanted)
-        async with self._loads.connect() as connection:
+        async with self._batches.connect() as connection:
             rows = (await connection.execute(self._load_statement, {"keys": keys, "numbers": numbers})).all()
         callers = {row.number: row for row in rows}
         answered = {(row.receipt_key, row.number): Reply(row.media_type, row.body) for row in rows if row.receipt_key}
@@ -153,7 +154,7 @@ class TurnRunner:
         for turn in turns:
             first.setdefault(turn.number, turn)
         batch = sorted(first.values(), key=lambda turn: turn.number)
-        async with self._one_at_a_time, self._loads.connect() as connection:
+        async with self._one_at_a_time, self._batches.connect() as connection:
             saved = await self._save_batch(connection, batch)
         return [first[turn.number] is turn and turn.values["receipt_key"] in saved for turn in turns]
 
