@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from twilio.twiml.messaging_response import MessagingResponse
 
 from helpline.channels.words import Words
@@ -32,13 +34,20 @@ def bodies(turn: Turn, words: Words) -> list[str]:
 
 def render(turn: Turn, words: Words) -> str:
     """Messaging TwiML for the reply; an empty response where nothing may be sent."""
+    return messages(() if turn.silent else tuple(bodies(turn, words)))
+
+
+@functools.lru_cache(maxsize=512)
+def messages(texts: tuple[str, ...]) -> str:
+    """Messaging TwiML sending these texts. Remembered: nearly every reply is one
+    of a few hundred questions and re-prompts, and building and writing out the
+    XML tree cost as much CPU as the engine's whole step."""
     response = MessagingResponse()
-    if not turn.silent:
-        for text in bodies(turn, words):
-            response.message(text)
+    for text in texts:
+        response.message(text)
     return str(response)
 
 
 def render_nothing() -> str:
     """An empty Messaging response: acknowledge the webhook, send no reply."""
-    return str(MessagingResponse())
+    return messages(())
