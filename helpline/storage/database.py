@@ -6,12 +6,19 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 
 from helpline.storage import models  # noqa: F401 - registers the tables
+
+
+def json_text(value: object) -> str:
+    """A caller's answers and history as JSON text. orjson, not the standard
+    library: every turn writes and reads them, and it is several times faster."""
+    return orjson.dumps(value).decode()
 
 
 def make_engine(url: str, pool: int = 20) -> AsyncEngine:
@@ -24,7 +31,9 @@ def make_engine(url: str, pool: int = 20) -> AsyncEngine:
     it; the turn is tried again (helpline.turns), so there is no ping per use.
     """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, json_serializer=json_text, json_deserializer=orjson.loads
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -35,7 +44,9 @@ def make_engine(url: str, pool: int = 20) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=pool, max_overflow=0)
+    return create_async_engine(
+        url, pool_size=pool, max_overflow=0, json_serializer=json_text, json_deserializer=orjson.loads
+    )
 
 
 T = TypeVar("T")

@@ -11,7 +11,6 @@ turn's cost.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +24,7 @@ from sqlalchemy.types import TypeEngine
 
 from helpline.engine.conversation import Conversation
 from helpline.outbox.dispatch import QUIET_KINDS
+from helpline.storage.database import json_text
 from helpline.storage.models import QUEUED, Caller, OutboxMessage, UTCDateTime, WebhookReceipt, one_of
 
 # What a turn saves on the caller's row; the statements below and
@@ -171,7 +171,7 @@ def turns_values(turns: list[WholeTurn]) -> dict[str, list[object]]:
     rows = [
         {
             **_caller_row(turn),
-            **{name: json.dumps(turn.values[f"new_{name}"]) for name in _JSON_COLUMNS},
+            **{name: json_text(turn.values[f"new_{name}"]) for name in _JSON_COLUMNS},
             "replace_reminders": turn.replace_reminders,
             **{name: turn.values[f"receipt_{name}"] for name in ("key", "media_type", "body")},
         }
@@ -262,7 +262,7 @@ def turns_json(turns: list[WholeTurn]) -> str:
     """SQLITE_SAVE_CALLERS' and SQLITE_CREATE_CALLERS' parameter for these turns
     (the time they are saved is the `now` parameter)."""
     rows = [_caller_row(turn) for turn in turns]
-    return json.dumps([{name: value for name, value in row.items() if name != "updated_at"} for row in rows])
+    return json_text([{name: value for name, value in row.items() if name != "updated_at"} for row in rows])
 
 
 _SQLITE_NEW = {name: _field(name) for name in SAVED if name != "updated_at"}
