@@ -50,6 +50,7 @@ async def test_healthz(http: httpx.AsyncClient) -> None:
         ("/twilio/sms", "wrong-token"),
         ("/twilio/sms", "wrong-url"),
         ("/twilio/sms", "tampered-body"),
+        ("/twilio/sms", "not-a-form"),
         ("/twilio/voice", "missing"),
         ("/twilio/voice", "wrong-token"),
         ("/twilio/voice/answer?turn=1", "wrong-url"),
@@ -67,7 +68,10 @@ async def test_unsigned_or_badly_signed_webhooks_get_403_and_change_nothing(http
         from twilio.request_validator import RequestValidator
 
         signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC + path, form)
-        response = await http.post(path, data=form | {"Body": "STOP"}, headers={"X-Twilio-Signature": signature})
+        if how == "not-a-form":  # the right fields, signed, but as JSON: no fields, so not signed
+            response = await http.post(path, json=form, headers={"X-Twilio-Signature": signature})
+        else:
+            response = await http.post(path, data=form | {"Body": "STOP"}, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 403
     assert await _count(helpline, Caller) == 0
     assert await _count(helpline, WebhookReceipt) == 0
@@ -90,6 +94,18 @@ async def test_a_signature_over_the_url_with_its_default_port_is_accepted_too(ht
 async def test_a_signature_that_is_not_ascii_is_refused_not_an_error(http, helpline) -> None:
     response = await http.post("/twilio/sms", data=_sms_form("hi"), headers={"X-Twilio-Signature": "sïgnature".encode("latin-1")})
     assert response.status_code == 403
+    assert await _count(helpline, Caller) == 0
+
+
+async def test_a_text_that_is_not_ascii_is_read_as_twilio_signed_it(phone: Phone) -> None:
+    """Twilio signs the decoded fields: UTF-8 escapes and '+' for spaces read
+    any other way would fail the signature (403) instead of starting the chat."""
+    assert "Who are you?" in await phone.text("Helô, c’est moi + mon fils 👋")
+
+
+async def test_a_form_with_more_fields_than_twilio_sends_is_refused_by_name(http, helpline) -> None:
+    response = await post_signed(http, "/twilio/sms", _sms_form("hi") | {f"Extra{n}": "x" for n in range(1000)})
+    assert response.status_code == 400 and "More than 1000 form fields" in response.text
     assert await _count(helpline, Caller) == 0
 
 

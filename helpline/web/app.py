@@ -22,6 +22,7 @@ from helpline.phone import normalise_number
 from helpline.storage.callers import record_delivery
 from helpline.storage.database import once_more_if_dropped
 from helpline.turns import HIDDEN_PREFIX, Reply
+from helpline.web.forms import read_form
 from helpline.web.paths import SMS_PATH, STATUS_PATH, VOICE_ANSWER_PATH, VOICE_PATH
 from helpline.web.signatures import is_signed
 
@@ -52,14 +53,14 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
         log.error("TWILIO_AUTH_TOKEN is not set: every webhook will be refused (403)")
 
     async def signed_form(request: Request) -> dict[str, str] | None:
-        form = await request.form()
+        form = await read_form(request)
         if settings.validate_signatures and not (
             settings.twilio_auth_token
             and is_signed(request, form, settings.twilio_auth_token, settings.public_base_url)
         ):
             log.warning("refused %s: missing or wrong X-Twilio-Signature", request.url.path)
             return None
-        return {key: str(value) for key, value in form.items()}
+        return form
 
     def respond(reply: Reply) -> Response:
         task = BackgroundTask(helpline.dispatcher.send_soon) if reply.texts_queued else None

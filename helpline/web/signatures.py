@@ -8,8 +8,8 @@ URL, when configured, replaces scheme and host.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from twilio.request_validator import RequestValidator
 
@@ -21,7 +21,7 @@ def public_url(request: Request, public_base_url: str | None) -> str:
     return f"{public_base_url}{request.url.path}{query}"
 
 
-def is_signed(request: Request, form: FormData, auth_token: str, public_base_url: str | None) -> bool:
+def is_signed(request: Request, form: Mapping[str, str], auth_token: str, public_base_url: str | None) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
