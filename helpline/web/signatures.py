@@ -26,9 +26,9 @@ def is_signed(request: Request, form: Mapping[str, str], auth_token: str, public
     if not signature:
         return False
     validator = RequestValidator(auth_token)
-    url, params = public_url(request, public_base_url), dict(form)
+    url = public_url(request, public_base_url)
     # Twilio signs the URL as it requested it: one HMAC nearly always settles it.
     # The library's validate() computes two more (the URL with and without its
     # default port, which some of Twilio's signers differ on), so it is the fallback.
-    expected = validator.compute_signature(url, params)
-    return hmac.compare_digest(expected.encode(), signature.encode()) or validator.validate(url, params, signature)
+    expected = validator.compute_signature(url, form)
+    return hmac.compare_digest(expected.encode(), signature.encode()) or validator.validate(url, form, signature)
