@@ -5,8 +5,9 @@ access log, asyncio's loop and h11, as `uvicorn app:app` runs with the
 project's own dependencies (the bench extra's httptools is for the fake Twilio
 API only). wrk drives it with 32 connections, replaying pre-signed,
 Twilio-shaped requests from many callers (signatures are checked, as in
-production). The SMS run also serves the helpline with its callers kept in a
-dict instead of the database (bench/in_memory_app.py). Prints a Markdown
+production). The SMS run also serves the bare endpoint reading its form as the
+helpline does (parse_qsl, not request.form()) and the helpline with its
+callers kept in a dict instead of the database (bench/in_memory_app.py). Prints a Markdown
 table; also the web process's CPU time per request (steadier than req/s when
 the VM's neighbours are busy) and its resident memory before and after.
 
@@ -113,7 +114,8 @@ def main() -> None:
     with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake, tempfile.TemporaryDirectory() as folder:
         for channel, make in (("sms", sms_requests), ("voice", voice_requests)):
             servers = [("bare Starlette", "bench.bare_app:app"), ("helpline", "app:app")]
-            if channel == "sms":  # how much of a turn is its database
+            if channel == "sms":  # the form read as the helpline reads it; how much of a turn is its database
+                servers.insert(1, ("bare Starlette, parse_qsl", "bench.bare_app:app_read_form"))
                 servers.append(("helpline, callers in a dict", "bench.in_memory_app:app"))
             for name, app in servers:
                 with database(args.database) as url:
