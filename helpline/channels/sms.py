@@ -41,7 +41,7 @@ def render(turn: Turn, words: Words) -> str:
 def messages(texts: tuple[str, ...]) -> str:
     """Messaging TwiML sending these texts. Remembered: nearly every reply is one
     of a few hundred questions and re-prompts, and building and writing out the
-    XML tree cost as much CPU as the engine's whole step."""
+    XML tree was about 3% of an SMS turn's CPU."""
     response = MessagingResponse()
     for text in texts:
         response.message(text)

@@ -16,8 +16,9 @@ from helpline.storage import models  # noqa: F401 - registers the tables
 
 
 def json_text(value: object) -> str:
-    """A caller's answers and history as JSON text. orjson, not the standard
-    library: every turn writes and reads them, and it is several times faster."""
+    """JSON text for the database: callers' answers and history, and a batch's
+    callers on SQLite. orjson, not the standard library: every turn writes and
+    reads them, and the standard library's was about 3% of a turn's CPU."""
     return orjson.dumps(value).decode()
 
 
