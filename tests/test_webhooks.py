@@ -109,6 +109,14 @@ async def test_a_form_with_more_fields_than_twilio_sends_is_refused_by_name(http
     assert await _count(helpline, Caller) == 0
 
 
+async def test_a_form_larger_than_twilio_sends_is_refused_by_name(http, helpline) -> None:
+    response = await post_signed(http, "/twilio/sms", _sms_form("x" * 70_000))
+    assert response.status_code == 413 and "more than 64 KB" in response.text
+    assert await _count(helpline, Caller) == 0
+    longest = await post_signed(http, "/twilio/sms", _sms_form("👋" * 1600))  # an SMS's limit, every one an emoji
+    assert longest.status_code == 200 and "Who are you?" in longest.text
+
+
 async def test_validation_can_be_turned_off_only_explicitly_and_warns(settings, clock, caplog) -> None:
     with pytest.raises(ValueError, match="HELPLINE_VALIDATE_SIGNATURES"):
         Settings.from_env({"HELPLINE_VALIDATE_SIGNATURES": "maybe"})
