@@ -7,9 +7,10 @@ API only). wrk drives it with 32 connections, replaying pre-signed,
 Twilio-shaped requests from many callers (signatures are checked, as in
 production). The SMS run also serves the bare endpoint reading its form as the
 helpline does (parse_qsl, not request.form()) and the helpline with its
-callers kept in a dict instead of the database (bench/in_memory_app.py). Prints a Markdown
-table; also the web process's CPU time per request (steadier than req/s when
-the VM's neighbours are busy) and its resident memory before and after.
+callers kept in a dict instead of the database (bench/in_memory_app.py).
+Prints a Markdown table; also the web process's CPU time per request (steadier
+than req/s when the VM's neighbours are busy) and its resident memory before
+and after.
 
     .venv/bin/python -m bench.http_turns --database sqlite
     .venv/bin/python -m bench.http_turns --database postgres
