@@ -31,6 +31,10 @@ class Coalesced(Generic[Item, Result]):
 
     async def _run(self) -> None:
         try:
+            # One pass of the event loop first, so that the callers whose
+            # requests arrived in the same poll as the first one's join its flush
+            # (about 12 turns a statement instead of 10 under bench.http_turns).
+            await asyncio.sleep(0)
             while self._waiting:
                 batch, self._waiting = self._waiting, []
                 try:
