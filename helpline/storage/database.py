@@ -22,6 +22,10 @@ def json_text(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
+# The JSON columns are written and read the same way on every database.
+_JSON = {"json_serializer": json_text, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str, pool: int = 20) -> AsyncEngine:
     """SQLite waits for a busy writer (WAL, busy timeout) instead of failing at once.
 
@@ -32,9 +36,7 @@ def make_engine(url: str, pool: int = 20) -> AsyncEngine:
     it; the turn is tried again (helpline.turns), so there is no ping per use.
     """
     if url.startswith("sqlite"):
-        engine = create_async_engine(
-            url, connect_args={"timeout": 30}, json_serializer=json_text, json_deserializer=orjson.loads
-        )
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **_JSON)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -45,9 +47,7 @@ def make_engine(url: str, pool: int = 20) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(
-        url, pool_size=pool, max_overflow=0, json_serializer=json_text, json_deserializer=orjson.loads
-    )
+    return create_async_engine(url, pool_size=pool, max_overflow=0, **_JSON)
 
 
 T = TypeVar("T")
