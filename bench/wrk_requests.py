@@ -1,8 +1,9 @@
 """Signed, Twilio-shaped requests for wrk: a Lua file that replays them in order,
 each wrk thread taking every n-th one, so no request is sent twice.
 
-Each of many callers sends the next answer of a whole conversation, round-robin
-across callers, so the flow really advances (and re-prompts where it should)."""
+Many callers at a time, round-robin, each a new caller who texts one whole
+conversation (or keys one whole call), so the flow really advances: a caller
+who has finished has only cheap re-prompts left, which would flatter a turn."""
 
 from __future__ import annotations
 
@@ -25,17 +26,26 @@ def caller_number(index: int) -> str:
     return f"+4474000{index:05d}"
 
 
+def sms_callers(count: int, callers: int) -> int:
+    """The caller numbers sms_requests(count, callers) takes, one after another
+    from its first (the last conversations may not all begin)."""
+    return callers * -(-count // (callers * len(SMS_SCRIPT)))
+
+
 def sms_requests(count: int, callers: int, base_url: str, first_caller: int = 0) -> list[tuple[str, str, str]]:
+    """`callers` conversations at a time, each from a new caller who texts the
+    whole script."""
     validator = RequestValidator(AUTH_TOKEN)
     requests = []
     for n in range(count):
-        caller, step = first_caller + n % callers, n // callers
+        conversation, step = divmod(n // callers, len(SMS_SCRIPT))
+        caller = first_caller + n % callers + conversation * callers
         form = {
             "MessageSid": f"SM{first_caller:08x}{n:024x}",
             "AccountSid": ACCOUNT_SID,
             "From": caller_number(caller),
             "To": HELPLINE_NUMBER,
-            "Body": SMS_SCRIPT[step % len(SMS_SCRIPT)],
+            "Body": SMS_SCRIPT[step],
         }
         path = "/twilio/sms"
         requests.append((path, urlencode(form), validator.compute_signature(base_url + path, form)))
