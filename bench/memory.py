@@ -1,7 +1,8 @@
 """Benchmark: resident memory of one web process before and after 50,000
-conversations, each from a new caller: by SMS, texting the helpline and
-answering twice; by voice, a whole call on the keypad, ending in the summary
-and reminders texted through the `twilio` client from the web process.
+conversations, each from a new caller: by SMS, the whole script (to the
+summary, with its reminders queued, then a changed answer and `repeat`); by
+voice, a whole call on the keypad, ending in the summary and reminders texted
+through the `twilio` client from the web process.
 
     .venv/bin/python -m bench.memory --conversations 50000
     .venv/bin/python -m bench.memory --conversations 50000 --channel voice --database postgres
@@ -18,13 +19,12 @@ import httpx
 from bench.databases import database
 from bench.http_turns import rss_mb, server
 from bench.wrk_requests import (
-    ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, KEYS_SCRIPT, sms_requests, voice_requests,
+    ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, KEYS_SCRIPT, SMS_SCRIPT, sms_requests, voice_requests,
 )
 from tests.fake_twilio import FakeTwilio
 
-# Each channel's requests, and the turns of one conversation: by SMS "hi" and
-# two answers (state and answers saved); by voice the whole call.
-CHANNELS = {"sms": (sms_requests, 3), "voice": (voice_requests, len(KEYS_SCRIPT))}
+# Each channel's requests, and the turns of one conversation: the whole script.
+CHANNELS = {"sms": (sms_requests, len(SMS_SCRIPT)), "voice": (voice_requests, len(KEYS_SCRIPT))}
 # Conversations under way at once: each group's callers take their turns in
 # rounds, so texts are queued and sent all through the run, not at its end.
 GROUP = 1000
