@@ -59,7 +59,8 @@ def main() -> None:
         bases = [servers.enter_context(server("app:app", env))[0] for _ in range(args.processes)]
         for round_ in range(args.rounds):
             lua = Path(folder) / f"sms{round_}.lua"
-            write_lua(sms_requests(args.requests, args.callers, PUBLIC, first_caller=round_ * sms_callers(args.requests, args.callers)), 1, lua)
+            first_caller = round_ * sms_callers(args.requests, args.callers)
+            write_lua(sms_requests(args.requests, args.callers, PUBLIC, first_caller=first_caller), 1, lua)
             runs = [
                 subprocess.Popen(["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "-s", str(lua), base],
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

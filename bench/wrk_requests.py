@@ -23,6 +23,8 @@ def caller_number(index: int) -> str:
     """A valid UK mobile number per caller (07400 0xxxxx). Requests never leave
     loopback: texts go to the fake Twilio API. Ofcom's drama range has only 1,000
     numbers, and the helpline (rightly) ignores numbers that are not valid."""
+    if not 0 <= index < 100_000:
+        raise ValueError(f"caller {index}: the bench's numbers run from 0 to 99,999")
     return f"+4474000{index:05d}"
 
 
