@@ -7,6 +7,7 @@ who has finished has only cheap re-prompts left, which would flatter a turn."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -28,6 +29,15 @@ def caller_number(index: int) -> str:
     return f"+4474000{index:05d}"
 
 
+def _conversations(count: int, callers: int, length: int, first_caller: int) -> Iterator[tuple[int, int, int, int]]:
+    """Each of `count` requests' (n, caller, conversation, step): `callers`
+    conversations of `length` steps under way at once, round-robin, each from
+    a new caller, numbered on from `first_caller`."""
+    for n in range(count):
+        conversation, step = divmod(n // callers, length)
+        yield n, first_caller + n % callers + conversation * callers, conversation, step
+
+
 def sms_callers(count: int, callers: int) -> int:
     """The caller numbers sms_requests(count, callers) takes, one after another
     from its first (the last conversations may not all begin)."""
@@ -39,9 +49,7 @@ def sms_requests(count: int, callers: int, base_url: str, first_caller: int = 0)
     whole script."""
     validator = RequestValidator(AUTH_TOKEN)
     requests = []
-    for n in range(count):
-        conversation, step = divmod(n // callers, len(SMS_SCRIPT))
-        caller = first_caller + n % callers + conversation * callers
+    for n, caller, _, step in _conversations(count, callers, len(SMS_SCRIPT), first_caller):
         form = {
             "MessageSid": f"SM{first_caller:08x}{n:024x}",
             "AccountSid": ACCOUNT_SID,
@@ -60,11 +68,7 @@ def voice_requests(count: int, callers: int, base_url: str, first_caller: int = 
     on, so their later keys would not be turns of a call)."""
     validator = RequestValidator(AUTH_TOKEN)
     requests = []
-    for n in range(count):
-        step = n // callers
-        call = step // len(KEYS_SCRIPT)
-        caller = first_caller + n % callers + call * callers
-        digits = KEYS_SCRIPT[step % len(KEYS_SCRIPT)]
+    for n, caller, call, step in _conversations(count, callers, len(KEYS_SCRIPT), first_caller):
         form = {
             "CallSid": f"CA{caller:016x}{call:016x}",
             "AccountSid": ACCOUNT_SID,
@@ -72,11 +76,11 @@ def voice_requests(count: int, callers: int, base_url: str, first_caller: int = 
             "To": HELPLINE_NUMBER,
             "CallStatus": "in-progress",
         }
-        if step % len(KEYS_SCRIPT) == 0:
+        if step == 0:
             path = "/twilio/voice"
         else:
-            path = f"/twilio/voice/answer?turn={step}"
-            form["Digits"] = digits
+            path = f"/twilio/voice/answer?turn={n // callers}"
+            form["Digits"] = KEYS_SCRIPT[step]
         requests.append((path, urlencode(form), validator.compute_signature(base_url + path, form)))
     return requests
 
