@@ -7,7 +7,7 @@ time `text()` can trust the catalogue it was given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,14 +27,23 @@ class Catalogue:
     path: Path
     data: dict[str, Any]
     unreadable: str | None = None
+    # Entries found, by dotted path: a turn looks up about nine, always among
+    # the same few hundred, and walking the path was most of rendering one.
+    _found: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def entry(self, key: str) -> Any:
         """The raw entry at a dotted path, or None."""
+        try:
+            return self._found[key]
+        except KeyError:
+            pass
         node: Any = self.data
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
-                return None
+                node = None
+                break
             node = node[part]
+        self._found[key] = node
         return node
 
     def text(self, key: str, channel: str) -> str | None:
