@@ -10,6 +10,7 @@ Pure functions: no I/O.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -45,6 +46,14 @@ def normalise(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
     spaced = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in folded)
     return " ".join(spaced.split())
+
+
+@functools.lru_cache(maxsize=1024)
+def _phrase(keyword: str) -> list[str]:
+    """A menu keyword as words to look for. Remembered: every answer to a menu
+    looks for all its options' keywords, the same few hundred each time. A
+    list, which no caller changes."""
+    return normalise(keyword).split()
 
 
 def _number_reply(word: str) -> int | None:
@@ -89,7 +98,7 @@ def match_option(text: str, options: Sequence[Sequence[str]]) -> int | None:
     found: list[tuple[int, int, int]] = []  # (start, end, option number)
     for number, keywords in enumerate(options, start=1):
         for keyword in keywords:
-            phrase = normalise(keyword).split()
+            phrase = _phrase(keyword)
             if phrase:
                 found.extend((s, e, number) for s, e in _find(words, phrase))
 
