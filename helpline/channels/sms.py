@@ -24,7 +24,7 @@ def bodies(turn: Turn, words: Words) -> list[str]:
     if turn.ask:
         question = [words.ask(turn.ask, "sms")]
         if words.flow.questions[turn.ask].kind == "menu":
-            question += words.sms_options(turn.ask)
+            question.append(words.sms_options(turn.ask))
         parts.append("\n".join(question))
     if turn.summary is None:
         return ["\n".join(parts)]

@@ -6,7 +6,7 @@ listed and how the words are wrapped (Messaging or Voice TwiML).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from helpline.directory import Council, Directory
@@ -24,6 +24,9 @@ class Words:
     catalogue: Catalogue
     directory: Directory
     voice_councils: list[Council]
+    # Words that are the same every time they are said (a menu's options, a
+    # council's contacts), made once: most turns say some of them.
+    _made: dict[tuple[str, str | None], str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def commands(self) -> dict[str, str]:
@@ -46,13 +49,16 @@ class Words:
     def ask(self, question_name: str, channel: str) -> str:
         return self.catalogue.render(f"questions.{question_name}.ask", channel)
 
-    def sms_options(self, question_name: str) -> list[str]:
-        """Numbered option lines for an SMS menu ("1 Parent or carer")."""
-        question = self.flow.questions[question_name]
-        return [
-            f"{number} {self.catalogue.render(f'questions.{question_name}.options.{option.value}', 'sms')}"
-            for number, option in enumerate(question.options, start=1)
-        ]
+    def sms_options(self, question_name: str) -> str:
+        """Numbered option lines for an SMS menu ("1 Parent or carer"), one a line."""
+        key = ("sms_options", question_name)
+        if key not in self._made:
+            question = self.flow.questions[question_name]
+            self._made[key] = "\n".join(
+                f"{number} {self.catalogue.render(f'questions.{question_name}.options.{option.value}', 'sms')}"
+                for number, option in enumerate(question.options, start=1)
+            )
+        return self._made[key]
 
     def voice_options(self, question_name: str) -> list[str]:
         """Spoken option sentences for a keypad menu ("... press 1.")."""
@@ -89,9 +95,12 @@ class Words:
     def summary_texts(self, summary: Summary) -> list[str]:
         """The summary by SMS, as two texts: the route and dates, then who to
         contact; each within its segment budget, and the second one to keep."""
-        contacts = self.contacts(self.directory.get(summary.council))
-        contacts.append(self.catalogue.render("summary.keep_copies", "sms"))
-        return ["\n".join(self.summary(summary, "sms")), "\n".join(contacts)]
+        key = ("contacts", summary.council)
+        if key not in self._made:
+            contacts = self.contacts(self.directory.get(summary.council))
+            contacts.append(self.catalogue.render("summary.keep_copies", "sms"))
+            self._made[key] = "\n".join(contacts)
+        return ["\n".join(self.summary(summary, "sms")), self._made[key]]
 
     def contacts(self, council: Council | None) -> list[str]:
         """Who to contact, as the operators' directory has it, with when it was checked;
