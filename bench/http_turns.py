@@ -1,18 +1,20 @@
 """Benchmark: SMS and voice turns against a bare Starlette endpoint, side by side.
 
-Each server runs alone under uvicorn with the same settings: one process, no
-access log, asyncio's loop and h11, as `uvicorn app:app` runs with the
-project's own dependencies (the bench extra's httptools is for the fake Twilio
-API only). Each first serves a history of conversations (so the database is not
-empty, as a helpline's never is; analyzed on PostgreSQL, as autovacuum would
-have: bench.databases.analyze); then wrk drives it with 32 connections,
-replaying pre-signed, Twilio-shaped requests from many callers (signatures are
-checked, as in production). The SMS run also serves the bare endpoint reading its form as the
-helpline does (parse_qsl, not request.form()) and the helpline with its
-callers kept in a dict instead of the database (bench/in_memory_app.py).
-Prints a Markdown table; also the web process's CPU time per request (steadier
-than req/s when the VM's neighbours are busy) and its resident memory before
-and after.
+Each server runs under uvicorn with the same settings: one process, no access
+log, asyncio's loop and h11, as `uvicorn app:app` runs with the project's own
+dependencies (the bench extra's httptools is for the fake Twilio API only).
+Each first serves a history of conversations (a helpline's database is never
+empty; analyzed on PostgreSQL, as autovacuum would have: bench.databases.analyze).
+Then, round after round, wrk drives each in turn for a slice of seconds with
+32 connections, replaying pre-signed, Twilio-shaped requests from many callers
+(signatures are checked, as in production), while the others wait: a change in
+the machine's speed falls on all of them alike, and each round gives a ratio
+of the helpline to the bare endpoint measured seconds, not minutes, apart.
+The SMS run also serves the bare endpoint reading its form as the helpline
+does (parse_qsl, not request.form()) and the helpline with its callers kept in
+a dict instead of the database (bench/in_memory_app.py). Prints a Markdown
+table; also the web process's CPU time per request and its resident memory
+before and after.
 
     .venv/bin/python -m bench.http_turns --database sqlite
     .venv/bin/python -m bench.http_turns --database postgres
@@ -27,17 +29,22 @@ import os
 import re
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from bench.databases import analyze, database
-from bench.wrk_requests import ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, sms_requests, voice_requests, write_lua
+from bench.wrk_requests import (
+    ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, KEYS_SCRIPT, SMS_SCRIPT, callers_taken, sms_requests, voice_requests,
+    write_lua,
+)
 from tests.fake_twilio import FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,17 +121,120 @@ def wrk(base: str, lua: Path, seconds: int, connections: int, threads: int) -> d
     }
 
 
+@dataclass
+class Served:
+    """One server under test, and what its slices of the run measured."""
+
+    channel: str
+    name: str
+    base: str
+    pid: int
+    next_caller: int
+    rss_before: float = 0.0
+    rss_after: float = 0.0
+    cpu_seconds: float = 0.0
+    slices: list[dict[str, float]] = field(default_factory=list)
+
+
+# Each channel's servers; the first is the baseline the others are set against.
+SERVERS = {
+    "sms": [
+        ("bare Starlette", "bench.bare_app:app"),
+        ("bare Starlette, parse_qsl", "bench.bare_app:app_read_form"),  # the form read as the helpline reads it
+        ("helpline", "app:app"),
+        ("helpline, callers in a dict", "bench.in_memory_app:app"),  # how much of a turn is its database
+    ],
+    "voice": [("bare Starlette", "bench.bare_app:app"), ("helpline", "app:app")],
+}
+REQUESTS = {"sms": (sms_requests, len(SMS_SCRIPT)), "voice": (voice_requests, len(KEYS_SCRIPT))}
+
+
+def measure_slice(served: Served, args: argparse.Namespace, folder: Path) -> None:
+    """wrk for one slice, with requests of callers new to this server: each
+    slice's conversations start from their first step."""
+    make, length = REQUESTS[served.channel]
+    requests = make(args.requests, args.callers, served.base, first_caller=served.next_caller)
+    served.next_caller += callers_taken(args.requests, args.callers, length)
+    lua = folder / "slice.lua"
+    write_lua(requests, args.threads, lua)
+    cpu = cpu_seconds(served.pid)
+    result = wrk(served.base, lua, args.seconds, args.connections, args.threads)
+    served.cpu_seconds += cpu_seconds(served.pid) - cpu
+    if result["requests"] + args.connections >= args.requests:  # wrk starts the list again: retries
+        raise SystemExit(f"{served.name} answered all {args.requests} requests of a slice: raise --requests")
+    served.slices.append(result)
+
+
+def serve_channel(channel: str, args: argparse.Namespace, fake_url: str, folder: Path) -> list[Served]:
+    """All of a channel's servers up at once, each with its history, then
+    measured in turns, round after round, so that a change in the machine's
+    speed (these virtual machines' vary by a fifth from minute to minute)
+    falls on all of them alike."""
+    make, length = REQUESTS[channel]
+    with contextlib.ExitStack() as stack:
+        running = []
+        for name, app in SERVERS[channel]:
+            url = stack.enter_context(database(args.database))
+            env = {
+                "DATABASE_URL": url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "TWILIO_FROM_NUMBER": HELPLINE_NUMBER, "TWILIO_API_BASE_URL": fake_url,
+                "HELPLINE_COUNCILS": "E08000003,E10000016",
+                "HELPLINE_DATABASE_POOL": str(args.connections),  # a connection per request in flight
+            }
+            base, pid = stack.enter_context(server(app, env))
+            asyncio.run(_send_all(base, make(args.history, args.callers, base), args.connections))
+            analyze(url)
+            served = Served(channel, name, base, pid, callers_taken(args.history, args.callers, length))
+            served.rss_before = rss_mb(pid)
+            running.append(served)
+        for _ in range(args.rounds):
+            for served in running:
+                measure_slice(served, args, folder)
+        for served in running:
+            served.rss_after = rss_mb(served.pid)
+    return running
+
+
+def table(rows: list[Served], args: argparse.Namespace) -> str:
+    """Medians over the rounds; "of bare" is each round's req/s over the
+    baseline's in the same round (median, and the range)."""
+    lines = [
+        f"| turn | server | req/s | of bare | p50 ms | p99 ms | non-2xx | CPU ms/req | RSS MB before -> after |  "
+        f"({args.database}, {args.connections} connections, {args.rounds} rounds of {args.seconds} s)",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for served in rows:
+        baseline = next(row for row in rows if row.channel == served.channel)
+        ratios = [mine["rps"] / theirs["rps"] for mine, theirs in zip(served.slices, baseline.slices)]
+        median = {key: statistics.median(result[key] for result in served.slices) for key in ("rps", "p50", "p99")}
+        requests = sum(result["requests"] for result in served.slices)
+        lines.append(
+            f"| {served.channel} | {served.name} | {median['rps']:.0f} "
+            f"| {statistics.median(ratios):.0%} ({min(ratios):.0%}-{max(ratios):.0%}) "
+            f"| {median['p50']:.1f} | {median['p99']:.1f} | {sum(r['non2xx'] for r in served.slices):.0f} "
+            f"| {served.cpu_seconds * 1000 / requests:.2f} | {served.rss_before:.0f} -> {served.rss_after:.0f} |"
+        )
+    lines.append("")
+    lines.append("req/s of each round: " + "; ".join(
+        f"{served.channel} {served.name} " + " ".join(f"{result['rps']:.0f}" for result in served.slices)
+        for served in rows
+    ))
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=5, help="a server's slice of a round")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     # Few enough that a run goes through whole conversations: each caller's next
     # text comes a round of all callers later, so with 5,000 callers a slow
     # machine measured nothing but first turns.
     parser.add_argument("--callers", type=int, default=400)
-    parser.add_argument("--requests", type=int, default=60000, help="pre-signed requests per run")
+    parser.add_argument("--requests", type=int, default=40000,
+                        help="pre-signed requests a slice: more than the fastest server answers in --seconds")
     # Enough that the measured run's statements are planned for tables that
     # hold a history, as a helpline's do. PostgreSQL's CPU a turn, analyzed
     # after 2,000 turns: 220 us; after 5,000: 97; after 20,000: 75.
@@ -133,35 +243,9 @@ def main() -> None:
 
     rows = []
     with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake, tempfile.TemporaryDirectory() as folder:
-        for channel, make in (("sms", sms_requests), ("voice", voice_requests)):
-            servers = [("bare Starlette", "bench.bare_app:app"), ("helpline", "app:app")]
-            if channel == "sms":  # the form read as the helpline reads it; how much of a turn is its database
-                servers.insert(1, ("bare Starlette, parse_qsl", "bench.bare_app:app_read_form"))
-                servers.append(("helpline, callers in a dict", "bench.in_memory_app:app"))
-            for name, app in servers:
-                with database(args.database) as url:
-                    port_env = {
-                        "DATABASE_URL": url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                        "TWILIO_FROM_NUMBER": HELPLINE_NUMBER, "TWILIO_API_BASE_URL": fake.base_url,
-                        "HELPLINE_COUNCILS": "E08000003,E10000016",
-                        "HELPLINE_DATABASE_POOL": str(args.connections),  # a connection per request in flight
-                    }
-                    with server(app, port_env) as (base, pid):
-                        lua = Path(folder) / f"{channel}.lua"
-                        requests = make(args.history + args.requests, args.callers, base)
-                        asyncio.run(_send_all(base, requests[:args.history], args.connections))
-                        analyze(url)
-                        write_lua(requests[args.history:], args.threads, lua)
-                        before, cpu = rss_mb(pid), cpu_seconds(pid)
-                        result = wrk(base, lua, args.seconds, args.connections, args.threads)
-                        result["cpu_ms"] = (cpu_seconds(pid) - cpu) * 1000 / result["requests"]
-                        rows.append((channel, name, result, before, rss_mb(pid)))
-    print(f"| turn | server | req/s | p50 ms | p99 ms | non-2xx | CPU ms/req | RSS MB before -> after |  "
-          f"({args.database}, {args.connections} connections, {args.seconds}s)")
-    print("|---|---|---|---|---|---|---|---|")
-    for channel, name, r, before, after in rows:
-        print(f"| {channel} | {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['non2xx']:.0f} "
-              f"| {r['cpu_ms']:.2f} | {before:.0f} -> {after:.0f} |")
+        for channel in SERVERS:
+            rows += serve_channel(channel, args, fake.base_url, Path(folder))
+    print(table(rows, args))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ from sqlalchemy import func, select
 
 from bench.databases import database
 from bench.http_turns import server
-from bench.wrk_requests import ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, sms_callers, sms_requests, write_lua
+from bench.wrk_requests import (
+    ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, SMS_SCRIPT, callers_taken, sms_requests, write_lua,
+)
 from helpline.storage.database import make_engine
 from helpline.storage.models import Caller, WebhookReceipt
 from tests.fake_twilio import FakeTwilio
@@ -59,7 +61,7 @@ def main() -> None:
         bases = [servers.enter_context(server("app:app", env))[0] for _ in range(args.processes)]
         for round_ in range(args.rounds):
             lua = Path(folder) / f"sms{round_}.lua"
-            first_caller = round_ * sms_callers(args.requests, args.callers)
+            first_caller = round_ * callers_taken(args.requests, args.callers, len(SMS_SCRIPT))
             write_lua(sms_requests(args.requests, args.callers, PUBLIC, first_caller=first_caller), 1, lua)
             runs = [
                 subprocess.Popen(["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "-s", str(lua), base],

@@ -38,10 +38,12 @@ def _conversations(count: int, callers: int, length: int, first_caller: int) -> 
         yield n, first_caller + n % callers + conversation * callers, conversation, step
 
 
-def sms_callers(count: int, callers: int) -> int:
-    """The caller numbers sms_requests(count, callers) takes, one after another
-    from its first (the last conversations may not all begin)."""
-    return callers * -(-count // (callers * len(SMS_SCRIPT)))
+def callers_taken(count: int, callers: int, length: int) -> int:
+    """The caller numbers `count` requests take, `callers` conversations of
+    `length` steps at a time (sms_requests: len(SMS_SCRIPT); voice_requests:
+    len(KEYS_SCRIPT)), one after another from the first; the last
+    conversations may not all begin."""
+    return callers * -(-count // (callers * length))
 
 
 def sms_requests(count: int, callers: int, base_url: str, first_caller: int = 0) -> list[tuple[str, str, str]]:
