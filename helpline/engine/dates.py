@@ -131,8 +131,13 @@ def _read_numeric(text: str) -> DateReading:
     return DateReading(None, "unreadable")
 
 
+# One parser for every text: dateutil's parse() builds a parser and its
+# settings (month and word tables) anew each call. Parsing changes neither.
+_PARSER: Final = du_parser.parser(_UkParserInfo())
+
+
 def _parse_words(text: str, default: datetime) -> datetime:
-    return du_parser.parse(text, parserinfo=_UkParserInfo(), default=default, ignoretz=True)
+    return _PARSER.parse(text, default=default, ignoretz=True)
 
 
 def _read_with_month_name(text: str) -> DateReading:
