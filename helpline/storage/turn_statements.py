@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     ARRAY, JSON, BindParameter, Boolean, ColumnElement, DateTime, Insert, Integer, Select, String, Text, Update,
-    any_, bindparam, cast, func, insert, literal, select, union_all, update,
+    any_, bindparam, cast, column, func, insert, literal, select, union_all, update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.selectable import TableValuedAlias
@@ -141,12 +141,15 @@ def receipt_of(turn: WholeTurn) -> dict[str, object]:
     return {name: value for name, value in turn.values.items() if name.startswith("receipt_")}
 
 
-# SAVE_TURNS' parameters: one array per column, a row per turn (or per text);
-# PostgreSQL's unnest turns them back into rows inside the statement, and its
-# text is the same however many turns it saves.
+# SAVE_TURNS' parameters: the turns, and their texts, each as one JSON array
+# of rows, which PostgreSQL's json_to_recordset reads back into typed rows
+# inside the statement; its text is the same however many turns it saves. (An
+# array a column, as this once was, made SQLAlchemy and asyncpg handle each
+# value of each row in Python: a quarter of the web process's instructions for
+# a turn's database work, by callgrind.)
 _TURN_COLUMNS = {
     "number": String(), "language": String(), "id": Integer(), "seen": Integer(),
-    "state": String(), "answers": Text(), "history": Text(), "reprompts": Integer(), "opted_out": Boolean(),
+    "state": String(), "answers": JSON(), "history": JSON(), "reprompts": Integer(), "opted_out": Boolean(),
     "turns": Integer(), "updated_at": DateTime(timezone=True), "replace_reminders": Boolean(),
     "key": String(), "media_type": String(), "body": Text(),
 }
@@ -154,7 +157,7 @@ _TEXT_COLUMNS = {
     "to": String(), "body": Text(), "kind": String(),
     "due_at": DateTime(timezone=True), "deadline_at": DateTime(timezone=True),
 }
-_JSON_COLUMNS = ("answers", "history")  # sent as text, cast in the statement
+_PLACE = "place"  # a text's place among the batch's texts: a summary's parts go out in order
 
 
 def _caller_row(turn: WholeTurn) -> dict[str, object]:
@@ -166,12 +169,11 @@ def _caller_row(turn: WholeTurn) -> dict[str, object]:
     }
 
 
-def turns_values(turns: list[WholeTurn]) -> dict[str, list[object]]:
+def turns_values(turns: list[WholeTurn]) -> dict[str, str]:
     """SAVE_TURNS' parameters for these turns, at most one a caller."""
     rows = [
         {
             **_caller_row(turn),
-            **{name: json_text(turn.values[f"new_{name}"]) for name in _JSON_COLUMNS},
             "replace_reminders": turn.replace_reminders,
             **{name: turn.values[f"receipt_{name}"] for name in ("key", "media_type", "body")},
         }
@@ -179,14 +181,19 @@ def turns_values(turns: list[WholeTurn]) -> dict[str, list[object]]:
     ]
     texts = [text for turn in turns for text in turn.texts]
     return {
-        **{f"turns_{name}": [row[name] for row in rows] for name in _TURN_COLUMNS},
-        **{f"texts_{name}": [text[name] for text in texts] for name in _TEXT_COLUMNS},
+        "turns": json_text(rows),
+        "texts": json_text([
+            {**{name: text[name] for name in _TEXT_COLUMNS}, _PLACE: place} for place, text in enumerate(texts)
+        ]),
     }
 
 
-def _unnest(name: str, columns: dict[str, TypeEngine[object]], **kwargs: object) -> TableValuedAlias:
-    arrays = (bindparam(f"{name}_{column}", type_=ARRAY(type_)) for column, type_ in columns.items())
-    return func.unnest(*arrays).table_valued(*columns, **kwargs).render_derived(name=name)
+def _recordset(name: str, columns: dict[str, TypeEngine[object]]) -> TableValuedAlias:
+    """The rows of JSON parameter `name`, typed as `columns`."""
+    rows = func.json_to_recordset(cast(bindparam(name, type_=Text()), JSON))
+    return rows.table_valued(*(column(n, type_) for n, type_ in columns.items())).render_derived(
+        name=name, with_types=True
+    )
 
 
 def _save_turns() -> Insert:
@@ -198,8 +205,8 @@ def _save_turns() -> Insert:
     nothing and returns no key. Each part sees the database as it was before the
     statement, so the reminders replaced are never the ones it queues. At most
     one turn a caller: its rows are found again by number."""
-    turns = select(_unnest("turns", _TURN_COLUMNS)).cte("turns")
-    new = {name: cast(turns.c[name], JSON) if name in _JSON_COLUMNS else turns.c[name] for name in SAVED}
+    turns = select(_recordset("turns", _TURN_COLUMNS)).cte("turns")
+    new = {name: turns.c[name] for name in SAVED}
     saved = (
         update(Caller)
         .where(Caller.id == turns.c.id, Caller.version == turns.c.seen)
@@ -228,7 +235,7 @@ def _save_turns() -> Insert:
     replaced = _replace_reminders(
         OutboxMessage.caller_id.in_(select(written.c.id).where(written.c.replace_reminders))
     ).cte("replaced")
-    texts = _unnest("texts", _TEXT_COLUMNS, with_ordinality="place")
+    texts = _recordset("texts", {**_TEXT_COLUMNS, _PLACE: Integer()})
     queued = insert(OutboxMessage).from_select(  # in order: a summary's parts go out by id
         ["caller_id", *_TEXT_COLUMNS, *QUEUED, "created_at"],
         select(
@@ -236,7 +243,7 @@ def _save_turns() -> Insert:
             *(literal(value) for value in QUEUED.values()), written.c.updated_at,
         )
         .join_from(written, texts, texts.c.to == written.c.number)  # a turn's texts go to its caller
-        .order_by(texts.c.place),
+        .order_by(texts.c[_PLACE]),
     ).cte("queued")
     receipts = insert(WebhookReceipt).from_select(
         ["key", "media_type", "body", "created_at", "caller_id"],
