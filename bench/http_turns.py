@@ -168,8 +168,8 @@ def measure_slice(served: Served, args: argparse.Namespace, folder: Path) -> Non
 def serve_channel(channel: str, args: argparse.Namespace, fake_url: str, folder: Path) -> list[Served]:
     """All of a channel's servers up at once, each with its history, then
     measured in turns, round after round, so that a change in the machine's
-    speed (these virtual machines' vary by a fifth from minute to minute)
-    falls on all of them alike."""
+    speed (on these virtual machines, a fifth or more from one minute to the
+    next) falls on all of them alike."""
     make, length = REQUESTS[channel]
     with contextlib.ExitStack() as stack:
         running = []
