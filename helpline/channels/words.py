@@ -6,6 +6,7 @@ listed and how the words are wrapped (Messaging or Voice TwiML).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -49,16 +50,19 @@ class Words:
     def ask(self, question_name: str, channel: str) -> str:
         return self.catalogue.render(f"questions.{question_name}.ask", channel)
 
+    def _once(self, key: tuple[str, str | None], make: Callable[[], str]) -> str:
+        """The words `make` gives, made the first time `key` is asked for."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
     def sms_options(self, question_name: str) -> str:
         """Numbered option lines for an SMS menu ("1 Parent or carer"), one a line."""
-        key = ("sms_options", question_name)
-        if key not in self._made:
-            question = self.flow.questions[question_name]
-            self._made[key] = "\n".join(
-                f"{number} {self.catalogue.render(f'questions.{question_name}.options.{option.value}', 'sms')}"
-                for number, option in enumerate(question.options, start=1)
-            )
-        return self._made[key]
+        options = self.flow.questions[question_name].options
+        return self._once(("sms_options", question_name), lambda: "\n".join(
+            f"{number} {self.catalogue.render(f'questions.{question_name}.options.{option.value}', 'sms')}"
+            for number, option in enumerate(options, start=1)
+        ))
 
     def voice_options(self, question_name: str) -> list[str]:
         """Spoken option sentences for a keypad menu ("... press 1.")."""
@@ -95,12 +99,11 @@ class Words:
     def summary_texts(self, summary: Summary) -> list[str]:
         """The summary by SMS, as two texts: the route and dates, then who to
         contact; each within its segment budget, and the second one to keep."""
-        key = ("contacts", summary.council)
-        if key not in self._made:
-            contacts = self.contacts(self.directory.get(summary.council))
-            contacts.append(self.catalogue.render("summary.keep_copies", "sms"))
-            self._made[key] = "\n".join(contacts)
-        return ["\n".join(self.summary(summary, "sms")), self._made[key]]
+        def contacts() -> str:
+            said = self.contacts(self.directory.get(summary.council))
+            return "\n".join([*said, self.catalogue.render("summary.keep_copies", "sms")])
+
+        return ["\n".join(self.summary(summary, "sms")), self._once(("contacts", summary.council), contacts)]
 
     def contacts(self, council: Council | None) -> list[str]:
         """Who to contact, as the operators' directory has it, with when it was checked;
