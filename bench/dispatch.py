@@ -43,7 +43,7 @@ async def fill(url: str, reminders: int) -> None:
         )).scalars().all()
         for start in range(0, reminders, BATCH):
             rows = [
-                outbox_values(ids[n % CALLERS], numbers[n % CALLERS], f"Reminder {n}", kind="reply", due_at=now)
+                outbox_values(ids[n % CALLERS], numbers[n % CALLERS], f"Reminder {n}", now, kind="reply")
                 for n in range(start, min(start + BATCH, reminders))
             ]
             await connection.execute(insert(OutboxMessage), rows)

@@ -8,7 +8,7 @@ texts a turn would queue are written but not sent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from helpline.config import Settings
@@ -28,13 +28,15 @@ class InMemoryTurns:
     callers: dict[str, tuple[Conversation, int]] = field(default_factory=dict)
     replies: dict[str, Reply] = field(default_factory=dict)
 
-    async def run(self, key: str, number: str, intent: Intent, today: date, render: Render, media_type: str) -> Reply:
+    async def run(self, key: str, number: str, intent: Intent, now: datetime, render: Render, media_type: str) -> Reply:
         if key in self.replies:
             return self.replies[key]
         conv, turns = self.callers.get(number) or (Conversation(can_text=not number.startswith(HIDDEN_PREFIX)), 0)
-        turn = self.helpline.engine.step(conv, intent, today)
+        turn = self.helpline.engine.step(conv, intent, now.date())
         reply = Reply(media_type, render(turn, turns + 1))
-        queued_texts(turn, number, self.helpline.words, ZoneInfo(self.helpline.settings.timezone))  # made, not sent
+        queued_texts(  # made, not sent
+            turn, number, self.helpline.words, ZoneInfo(self.helpline.settings.timezone), now.astimezone(timezone.utc)
+        )
         self.callers[number], self.replies[key] = (conv, turns + 1), reply
         return reply
 

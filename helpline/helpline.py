@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -64,6 +64,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Helpline:
     engine = Engine(flow, catalogue, directory, councils, settings.reminder_days)
     words = Words(flow, catalogue, directory, councils)
     zone = ZoneInfo(settings.timezone)
+    local_clock = clock or (lambda: datetime.now(zone))
     database = make_engine(settings.database_url, settings.database_pool)
     sessions = make_sessions(database)
     sender = make_sender(
@@ -88,6 +89,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Helpline:
             zone=zone,
             status_callback_url=f"{settings.public_base_url}{STATUS_PATH}" if settings.public_base_url else None,
             lease=settings.claim_lease,
+            clock=lambda: local_clock().astimezone(timezone.utc),
         ),
-        clock=clock or (lambda: datetime.now(zone)),
+        clock=local_clock,
     )

@@ -16,7 +16,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, insert
@@ -87,12 +87,15 @@ class TurnRunner:
         self._save_whole: Coalesced[sql.WholeTurn, bool] = Coalesced(self._save_all)
 
     async def run(
-        self, key: str, number: str, intent: Intent, today: date, render: Render, media_type: str
+        self, key: str, number: str, intent: Intent, now: datetime, render: Render, media_type: str
     ) -> Reply:
-        """Process one webhook exactly once; a retry of it gets the first reply back."""
+        """Process one webhook exactly once; a retry of it gets the first reply back.
+        `now` is the helpline's clock (local time): the engine's today, and the
+        time the turn's texts are queued for, so that the dispatcher, which
+        reads the same clock, finds them due."""
         for attempt in range(MAX_ATTEMPTS):
             try:
-                return await self._attempt(key, number, intent, today, render, media_type)
+                return await self._attempt(key, number, intent, now, render, media_type)
             except Conflict:
                 pass
             except DBAPIError as error:
@@ -114,21 +117,21 @@ class TurnRunner:
         return [(callers.get(number), answered.get((key, number))) for key, number in wanted]
 
     async def _attempt(
-        self, key: str, number: str, intent: Intent, today: date, render: Render, media_type: str
+        self, key: str, number: str, intent: Intent, now: datetime, render: Render, media_type: str
     ) -> Reply:
         loaded, answered = await self._load((key, number))
         if answered is not None:
             return answered
         conv = _conversation(loaded, number)
-        turn = self.engine.step(conv, intent, today)
+        turn = self.engine.step(conv, intent, now.date())
         turns = (loaded.turns if loaded else 0) + 1
-        now = utcnow()
+        stored_at = now.astimezone(timezone.utc)
         body = render(turn, turns)
-        texts = queued_texts(turn, number, self.words, self.zone)
+        texts = queued_texts(turn, number, self.words, self.zone, stored_at)
         values = {
             **self._which_caller(loaded, number),
-            **sql.caller_values(conv, turns, now),
-            **sql.receipt_values(key, media_type, body, now),
+            **sql.caller_values(conv, turns, stored_at),
+            **sql.receipt_values(key, media_type, body, stored_at),
         }
         if all(isinstance(effect, TextCaller) for effect in turn.effects):
             if not await self._save_whole(sql.WholeTurn(number, values, texts, turn.reminders is not None)):
@@ -196,19 +199,19 @@ class TurnRunner:
             await connection.execute(insert(OutboxMessage), [{**text, "caller_id": caller_id} for text in texts])
 
 
-def queued_texts(turn: Turn, number: str, words: Words, zone: ZoneInfo) -> list[dict[str, object]]:
+def queued_texts(turn: Turn, number: str, words: Words, zone: ZoneInfo, now: datetime) -> list[dict[str, object]]:
     """The texts a turn queues, none to a hidden number: its replies to be sent
     as texts, then its reminders. The caller's id is filled in on saving."""
     if number.startswith(HIDDEN_PREFIX):
         return []
     texts = [
-        outbox_values(None, number, body)
+        outbox_values(None, number, body, now)
         for effect in turn.effects
         if isinstance(effect, TextCaller)
         for body in sms.bodies(effect.turn, words)
     ]
     if turn.reminders is not None:
-        texts += reminder_rows(turn.reminders, number, words, zone)
+        texts += reminder_rows(turn.reminders, number, words, zone, now)
     return texts
 
 

@@ -9,6 +9,7 @@ import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -458,10 +459,11 @@ async def test_a_delivery_report_is_recorded_when_postgresql_dropped_the_pooled_
         assert row.delivery_status == "delivered"
 
 
-async def test_a_turn_keeps_when_the_caller_first_got_in_touch(helpline, phone: Phone) -> None:
+async def test_a_turn_keeps_when_the_caller_first_got_in_touch(helpline, phone: Phone, clock) -> None:
     await phone.text("hi")
     async with helpline.sessions() as session:
         first = (await session.execute(select(Caller))).scalar_one()
+    clock[0] += timedelta(minutes=1)
     await phone.text("1")
     async with helpline.sessions() as session:
         later = (await session.execute(select(Caller))).scalar_one()
@@ -479,7 +481,7 @@ async def test_the_web_process_can_send_due_reminders_itself(helpline, fake_twil
     """`helpline serve` on SQLite is one process: its app runs the worker too."""
     from sqlalchemy import insert
 
-    from helpline.storage.models import OutboxMessage, outbox_values, utcnow
+    from helpline.storage.models import OutboxMessage, outbox_values
     from helpline.web.app import create_app
 
     async with helpline.sessions() as session:
@@ -487,7 +489,7 @@ async def test_the_web_process_can_send_due_reminders_itself(helpline, fake_twil
         session.add(caller)
         await session.flush()
         await session.execute(
-            insert(OutboxMessage), [outbox_values(caller.id, CALLER, "Reminder", kind="reply", due_at=utcnow())]
+            insert(OutboxMessage), [outbox_values(caller.id, CALLER, "Reminder", helpline.dispatcher.clock(), kind="reply")]
         )
         await session.commit()
     app = create_app(helpline, worker=True)

@@ -102,6 +102,21 @@ async def caller_id(sessions: Sessions) -> int:
     return await add_caller(sessions)
 
 
+async def test_what_is_due_is_due_by_the_helplines_clock_not_the_machines(
+    helpline, clock, sessions, caller_id, fake_twilio
+) -> None:
+    """The turns that queue texts read the helpline's clock; the dispatcher must
+    read the same one. The tests' clock stands in November 2026 while the
+    machine's runs on: a reminder scheduled for a day the machine has already
+    passed is not due yet by the helpline's clock."""
+    [message_id] = await queue(sessions, caller_id, "Tomorrow", due_at=clock[0] + timedelta(days=1))
+    assert await helpline.dispatcher.send_due() == 0 and not await helpline.dispatcher.has_due()
+    clock[0] += timedelta(days=1)
+    assert await helpline.dispatcher.has_due() and await helpline.dispatcher.send_due() == 1
+    assert [m["body"] for m in fake_twilio.messages] == ["Tomorrow"]
+    assert (await load(sessions, message_id)).status == "sent"
+
+
 # ------------------------------------------------------------------ sending and failing
 
 

@@ -66,18 +66,21 @@ class Dispatcher:
     status_callback_url: str | None = None
     lease: timedelta = timedelta(minutes=5)
     worker_id: str = field(default_factory=_worker_id)
+    # The helpline's clock, in UTC: what is due is due by the same clock the
+    # turns that queued it read.
+    clock: Callable[[], datetime] = utcnow
 
     async def send_due(self, limit: int = 100, now: datetime | None = None) -> int:
         """Claim up to `limit` due messages and send them; returns how many were sent.
 
-        `now` fixes the clock (tests); otherwise each step reads it afresh, so a
-        long batch renews its claims against the real time.
+        `now` fixes the clock (tests); otherwise each step reads `clock` afresh,
+        so a long batch renews its claims against the time as it passes.
 
         Each message is still taken (its claim renewed and re-checked) just before
         it is sent and recorded just after, but the takes, and the records, of the
         messages in flight at the same moment share one statement and transaction.
         """
-        clock: Callable[[], datetime] = utcnow if now is None else (lambda: now.astimezone(timezone.utc))
+        clock = self.clock if now is None else (lambda: now.astimezone(timezone.utc))
         queues: dict[int, list[int]] = {}  # each caller's messages, in the order they were due
         for message_id, caller_id in await self._claim(limit, clock()):
             queues.setdefault(caller_id, []).append(message_id)
@@ -134,7 +137,7 @@ class Dispatcher:
 
     async def has_due(self, now: datetime | None = None) -> bool:
         """Whether any message could be claimed now."""
-        moment = utcnow() if now is None else now.astimezone(timezone.utc)
+        moment = self.clock() if now is None else now.astimezone(timezone.utc)
         async with self._engine.connect() as connection:
             return bool((await connection.execute(_HAS_DUE, {"now": moment})).scalar_one())
 

@@ -19,13 +19,16 @@ def at(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone).astimezone(timezone.utc)
 
 
-def reminder_rows(reminders: tuple[Reminder, ...], number: str, words: Words, zone: ZoneInfo) -> list[dict[str, object]]:
-    """Outbox rows for a caller's reminders; the turn that saves them fills in the caller's id."""
+def reminder_rows(
+    reminders: tuple[Reminder, ...], number: str, words: Words, zone: ZoneInfo, now: datetime
+) -> list[dict[str, object]]:
+    """Outbox rows for a caller's reminders, made at `now`; the turn that saves them fills in the caller's id."""
     return [
         outbox_values(
             None,
             number,
             words.reminder(reminder),
+            now,
             kind=reminder.kind,
             due_at=at(reminder.send_on, SEND_AT, zone),
             deadline_at=None if reminder.kind == CHECK_IN else at(reminder.due, DUE_BY, zone),

@@ -130,12 +130,12 @@ QUEUED: dict[str, object] = {"status": "pending", "attempts": 0}
 
 
 def outbox_values(
-    caller_id: int | None, to: str, body: str, kind: str = "reply",
+    caller_id: int | None, to: str, body: str, now: datetime, kind: str = "reply",
     due_at: datetime | None = None, deadline_at: datetime | None = None,
 ) -> dict[str, object]:
-    """A new outbox row as plain values, for a Core INSERT. A turn makes its rows
+    """A new outbox row as plain values, for a Core INSERT, made at `now` (aware,
+    UTC) and due then unless `due_at` says otherwise. A turn makes its rows
     before its caller has an id (caller_id None) and fills it in on saving."""
-    now = utcnow()
     return {
         "caller_id": caller_id, "to": to, "body": body, "kind": kind,
         "due_at": due_at or now, "deadline_at": deadline_at, "created_at": now, **QUEUED,

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from helpline.storage import turn_statements as sql
-from helpline.storage.models import OutboxMessage, utcnow
+from helpline.storage.models import OutboxMessage
 
 
 async def save_postgresql(connection: AsyncConnection, turns: list[sql.WholeTurn]) -> set[str]:
@@ -24,8 +24,9 @@ async def save_postgresql(connection: AsyncConnection, turns: list[sql.WholeTurn
 
 async def save_sqlite(connection: AsyncConnection, turns: list[sql.WholeTurn]) -> set[str]:
     """One transaction: the callers saved or created, then for those written their
-    reminders replaced, receipts and texts, each one statement for them all."""
-    params = {"turns": sql.turns_json(turns), "now": utcnow()}
+    reminders replaced, receipts and texts, each one statement for them all,
+    stamped with the latest of the turns' times (the helpline's clock)."""
+    params = {"turns": sql.turns_json(turns), "now": max(turn.values["new_updated_at"] for turn in turns)}
     written = []
     if any(not turn.new_caller for turn in turns):
         written += (await connection.execute(sql.SQLITE_SAVE_CALLERS, params)).all()

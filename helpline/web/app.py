@@ -77,7 +77,7 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
             return Response(sms.render_nothing(), media_type=XML)
         intent = sms.read(form.get("Body", ""), helpline.words)
         render = lambda turn, _turns: sms.render(turn, helpline.words)  # noqa: E731
-        return respond(await helpline.turns.run(key, number, intent, helpline.clock().date(), render, XML))
+        return respond(await helpline.turns.run(key, number, intent, helpline.clock(), render, XML))
 
     async def voice_webhook(request: Request) -> Response:
         form = await signed_form(request)
@@ -99,7 +99,7 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
             return voice.render(turn, helpline.words, action, settings.voice)
 
         key = f"{call_sid}:{step}"
-        return respond(await helpline.turns.run(key, number, intent, helpline.clock().date(), render, XML))
+        return respond(await helpline.turns.run(key, number, intent, helpline.clock(), render, XML))
 
     async def status_webhook(request: Request) -> Response:
         """Twilio's delivery reports for the texts we sent: recorded on the outbox
