@@ -8,6 +8,7 @@ who has finished has only cheap re-prompts left, which would flatter a turn."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -16,8 +17,13 @@ from twilio.request_validator import RequestValidator
 ACCOUNT_SID = "AC" + "b" * 32
 AUTH_TOKEN = "bench-auth-token"
 HELPLINE_NUMBER = "+447700900000"
-SMS_SCRIPT = ["hi", "1", "2", "3 October 2026", "no", "yes", "manchester", "update", "4", "repeat"]
-KEYS_SCRIPT = ["", "1", "2", "03102026", "2", "1", "1"]  # "" is the incoming call
+# The decision letter's date: eight weeks before today, as 3 October 2026 was
+# when the README's figures began (28 Nov 2026): the deadline days ahead, a
+# reminder still to come. A fixed date falls out of the appeal's time limit as
+# the calendar moves on, and the bench would measure another conversation.
+LETTER = date.today() - timedelta(weeks=8)
+SMS_SCRIPT = ["hi", "1", "2", f"{LETTER.day} {LETTER:%B %Y}", "no", "yes", "manchester", "update", "4", "repeat"]
+KEYS_SCRIPT = ["", "1", "2", f"{LETTER:%d%m%Y}", "2", "1", "1"]  # "" is the incoming call
 
 
 def caller_number(index: int) -> str:
