@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
+import functools
+
+from twilio.twiml.voice_response import VoiceResponse
 
 from helpline.channels.words import Words
 from helpline.engine import intents
@@ -27,33 +29,36 @@ def read(digits: str, keys: dict[str, str]) -> Intent:
 def render(turn: Turn, words: Words, action: str, voice: str) -> str:
     """Say the lines; gather the answer to the question (its action posts back to us)."""
     language = words.catalogue.voice_language
-    response = VoiceResponse()
-    said = words.lines(turn)
+    said = tuple(words.lines(turn))
     if turn.ask and not turn.hangup:
-        gather = _gather(words, turn.ask, action)
-        for text in [*said, words.ask(turn.ask, "voice"), *spoken_options(words, turn.ask)]:
-            gather.say(text, voice=voice, language=language)
-        response.append(gather)
-    else:
-        for text in said:
-            response.say(text, voice=voice, language=language)
-    if turn.hangup:
-        response.hangup()
-    return str(response)
+        asked = (*said, words.ask(turn.ask, "voice"), *spoken_options(words, turn.ask))
+        digits = DATE_DIGITS if words.flow.questions[turn.ask].kind == "date" else 1
+        return twiml(asked, digits, action, False, voice, language)
+    return twiml(said, None, "", turn.hangup, voice, language)
 
 
-def _gather(words: Words, question: str, action: str) -> Gather:
-    """Menus take one key, with no finish key so # reaches us as help; dates take 8."""
-    is_date = words.flow.questions[question].kind == "date"
-    return Gather(
+@functools.lru_cache(maxsize=512)
+def twiml(texts: tuple[str, ...], digits: int | None, action: str, hangup: bool, voice: str, language: str) -> str:
+    """Voice TwiML saying these texts; with `digits`, inside a Gather of that
+    many keys posting to `action` (menus take one key, with no finish key so #
+    reaches us as help; dates take 8). Remembered, as sms.messages is: most
+    replies are a question at one of a few turn numbers, and building and
+    writing out the XML tree was a fifth of a voice turn's instructions."""
+    response = VoiceResponse()
+    sayer = response if digits is None else response.gather(
         input="dtmf",
         action=action,
         method="POST",
-        num_digits=DATE_DIGITS if is_date else 1,
+        num_digits=digits,
         finish_on_key="",
         timeout=GATHER_TIMEOUT_SECONDS,
         action_on_empty_result=True,
     )
+    for text in texts:
+        sayer.say(text, voice=voice, language=language)
+    if hangup:
+        response.hangup()
+    return str(response)
 
 
 def spoken_options(words: Words, question: str) -> list[str]:
