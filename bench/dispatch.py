@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bench.databases import database
+from bench.databases import analyze, database
 from bench.wrk_requests import ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, caller_number
 from helpline.storage.database import make_engine
 from helpline.storage.models import Caller, OutboxMessage, outbox_values, utcnow
@@ -86,6 +86,7 @@ def main() -> None:
             fake.reset()
             with database(args.database) as url:
                 asyncio.run(fill(url, args.reminders))
+                analyze(url)  # as autovacuum would after 100,000 new rows
                 seconds = drain(url, fake, workers, args.batch)
                 bodies = Counter(message["body"] for message in fake.messages)
                 duplicates = sum(count - 1 for count in bodies.values())
