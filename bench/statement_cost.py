@@ -31,58 +31,63 @@ LOADS = 4000
 LOAD = LOADS_BY_DIALECT["postgresql"]
 
 
+Work = Callable[[int], Awaitable[object]]
+
+
+async def cpu_per_call(work: Work, calls: int) -> float:
+    """Microseconds of this process's CPU per call of `work`: best of 3 passes
+    of `calls`, after one pass to warm prepared statements and caches."""
+    async def one_pass() -> float:
+        started = time.process_time()
+        for n in range(calls):
+            await work(n)
+        return (time.process_time() - started) * 1e6 / calls
+
+    await one_pass()
+    return min([await one_pass() for _ in range(3)])
+
+
+def load_params(numbers: list[str], k: int, n: int) -> dict[str, list[str]]:
+    """LOAD's parameters for the n-th statement of k callers each."""
+    return {"keys": ["none"] * k, "numbers": [numbers[(n * k + i) % len(numbers)] for i in range(k)]}
+
+
+def loading(engine: AsyncEngine, numbers: list[str], k: int) -> Work:
+    """One statement of k callers, as a turn batch loads them: checkout, execute, rows, return."""
+    async def load(n: int) -> None:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(LOAD, load_params(numbers, k, n))).all()
+        assert len(rows) == k
+
+    return load
+
+
 async def cpu_per_caller(engine: AsyncEngine, numbers: list[str], k: int) -> float:
     """Microseconds of this process's CPU per caller loaded, k callers a statement."""
-    started = time.process_time()
-    for first in range(0, LOADS, k):
-        batch = [numbers[(first + n) % len(numbers)] for n in range(k)]
-        async with engine.connect() as connection:
-            rows = (await connection.execute(LOAD, {"keys": ["none"] * k, "numbers": batch})).all()
-        assert len(rows) == k
-    return (time.process_time() - started) * 1e6 / LOADS
-
-
-async def cpu_per_call(work: Callable[[int], Awaitable[object]]) -> float:
-    """Microseconds of this process's CPU per call of `work` (best of 3, warmed)."""
-    for n in range(300):
-        await work(n)
-    best = []
-    for _ in range(3):
-        started = time.process_time()
-        for n in range(LOADS):
-            await work(n)
-        best.append((time.process_time() - started) * 1e6 / LOADS)
-    return min(best)
+    return await cpu_per_call(loading(engine, numbers, k), LOADS // k) / k
 
 
 async def statement_parts(engine: AsyncEngine, numbers: list[str]) -> list[tuple[str, float]]:
     """One caller a statement: the whole, and its parts."""
-    def params(n: int) -> dict[str, list[str]]:
-        return {"keys": ["none"], "numbers": [numbers[n % len(numbers)]]}
-
-    async def whole(n: int) -> None:
-        async with engine.connect() as connection:
-            (await connection.execute(LOAD, params(n))).all()
-
     async def checkout(_n: int) -> None:
         async with engine.connect():
             pass
 
     async with engine.connect() as held:
         async def execute(n: int) -> None:
-            (await held.execute(LOAD, params(n))).all()
+            (await held.execute(LOAD, load_params(numbers, 1, n))).all()
 
         driver = (await held.get_raw_connection()).driver_connection
         prepared = await driver.prepare(str(LOAD.compile(dialect=engine.dialect)))
 
         async def asyncpg_alone(n: int) -> None:
-            await prepared.fetch(*params(n).values())
+            await prepared.fetch(*load_params(numbers, 1, n).values())
 
         return [
-            ("checkout, execute, rows, return", await cpu_per_call(whole)),
-            ("the pool's checkout and return alone", await cpu_per_call(checkout)),
-            ("SQLAlchemy's execute and rows, connection held", await cpu_per_call(execute)),
-            ("asyncpg's prepared statement alone, connection held", await cpu_per_call(asyncpg_alone)),
+            ("checkout, execute, rows, return", await cpu_per_call(loading(engine, numbers, 1), LOADS)),
+            ("the pool's checkout and return alone", await cpu_per_call(checkout, LOADS)),
+            ("SQLAlchemy's execute and rows, connection held", await cpu_per_call(execute, LOADS)),
+            ("asyncpg's prepared statement alone, connection held", await cpu_per_call(asyncpg_alone, LOADS)),
         ]
 
 
@@ -95,10 +100,7 @@ async def measure(url: str) -> tuple[list[tuple[int, float]], list[tuple[str, fl
             {"number": number, "language": "en-GB", "answers": {"capacity": "parent"}, "history": ["capacity"],
              "reprompts": 0, "opted_out": False, "turns": 2, "version": 2, "created_at": now, "updated_at": now}
             for number in numbers])
-    results = []
-    for k in (1, 4, 10, 32):
-        await cpu_per_caller(engine, numbers, k)  # warm: prepared statements, caches
-        results.append((k, min([await cpu_per_caller(engine, numbers, k) for _ in range(3)])))
+    results = [(k, await cpu_per_caller(engine, numbers, k)) for k in (1, 4, 10, 32)]
     parts = await statement_parts(engine, numbers)
     await engine.dispose()
     return results, parts
