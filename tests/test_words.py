@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpline.engine.words import NUMBER_WORDS, match_option, normalise
+from helpline.engine.words import NUMBER_WORDS, _normalise_unicode, match_option, normalise
 
 
 @pytest.mark.parametrize(
@@ -27,6 +27,15 @@ from helpline.engine.words import NUMBER_WORDS, match_option, normalise
 )
 def test_normalise(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_ascii_text_is_normalised_as_any_other_text(code: int) -> None:
+    """ASCII text takes a shortcut (one translation table); it must end the same
+    as through Unicode normalisation and categories, for every character, at
+    the start, inside and at the end of a word."""
+    for text in (f"{chr(code)}Ab", f"Ab{chr(code)}Cd", f"Ab{chr(code)}", f"{chr(code) * 3} x"):
+        assert normalise(text) == _normalise_unicode(text), repr(text)
 
 
 def test_number_words_cover_one_to_ten() -> None:

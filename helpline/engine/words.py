@@ -43,9 +43,24 @@ def normalise(text: str) -> str:
     Apostrophes are removed; any other punctuation, symbol (emoji) or control
     character becomes a word break. NFKC folds full-width digits to ASCII.
     """
+    if text.isascii():  # nearly every text: one table does the same, without a look-up a character
+        return " ".join(text.translate(_ASCII).split())
+    return _normalise_unicode(text)
+
+
+def _normalise_unicode(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
     spaced = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in folded)
     return " ".join(spaced.split())
+
+
+# What _normalise_unicode does to each ASCII character: NFKC leaves ASCII
+# alone and casefolding lowers it; apostrophes go, letters and digits stay,
+# and every other ASCII character is punctuation, a symbol, a space or a
+# control character (tests/test_words.py checks all 128 against it).
+_ASCII: Final = {
+    code: _normalise_unicode(chr(code)) or ("" if code in _APOSTROPHES else " ") for code in range(128)
+}
 
 
 @functools.lru_cache(maxsize=1024)
