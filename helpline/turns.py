@@ -35,7 +35,7 @@ from helpline.storage import turn_saves
 from helpline.storage import turn_statements as sql
 from helpline.storage.callers import opt_out
 from helpline.storage.database import worth_another_try
-from helpline.storage.models import CallbackRequest, OutboxMessage, outbox_values, utcnow
+from helpline.storage.models import CallbackRequest, OutboxMessage, outbox_values
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class TurnRunner:
                 raise Conflict
         else:  # a callback or an opt-out: alone, in a transaction
             async with self._one_at_a_time, self.database.connect() as connection:
-                await self._save(connection, loaded, turn, texts, values)
+                await self._save(connection, loaded, turn, texts, values, stored_at)
         return Reply(media_type, body, _replies(texts))
 
     def _which_caller(self, loaded: Row | None, number: str) -> dict[str, object]:
@@ -163,7 +163,7 @@ class TurnRunner:
 
     async def _save(
         self, connection: AsyncConnection, loaded: Row | None, turn: Turn, texts: list[dict[str, object]],
-        values: dict[str, object],
+        values: dict[str, object], now: datetime,
     ) -> None:
         """The caller, the receipt and the turn's side effects, in one transaction."""
         try:
@@ -175,7 +175,7 @@ class TurnRunner:
                     raise Conflict
                 caller_id = loaded.id
             await connection.execute(sql.RECORD_RECEIPT, {"caller_id": caller_id, **values})
-            await self._effects(connection, turn, caller_id, texts)
+            await self._effects(connection, turn, caller_id, texts, now)
             await connection.commit()
         except IntegrityError as error:
             # The same new caller's other message, or Twilio's retry of this
@@ -183,16 +183,16 @@ class TurnRunner:
             raise Conflict from error
 
     async def _effects(
-        self, connection: AsyncConnection, turn: Turn, caller_id: int, texts: list[dict[str, object]]
+        self, connection: AsyncConnection, turn: Turn, caller_id: int, texts: list[dict[str, object]], now: datetime
     ) -> None:
         for effect in turn.effects:
             if isinstance(effect, RequestCallback):
                 await connection.execute(
                     insert(CallbackRequest),
-                    {"caller_id": caller_id, "channel": turn.channel, "question": effect.question, "created_at": utcnow()},
+                    {"caller_id": caller_id, "channel": turn.channel, "question": effect.question, "created_at": now},
                 )
             elif isinstance(effect, OptOut):
-                await opt_out(connection, caller_id)
+                await opt_out(connection, caller_id, now)
         if turn.reminders is not None:
             await connection.execute(sql.REPLACE_REMINDERS, {"caller": caller_id})
         if texts:

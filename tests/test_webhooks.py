@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from helpline.config import Settings
-from helpline.storage.models import Caller, OutboxMessage, WebhookReceipt
+from helpline.storage.models import CallbackRequest, Caller, OutboxMessage, WebhookReceipt
 from tests.postgres import as_admin
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC, Phone, post_signed, running, sid
 
@@ -468,6 +468,36 @@ async def test_a_turn_keeps_when_the_caller_first_got_in_touch(helpline, phone: 
     async with helpline.sessions() as session:
         later = (await session.execute(select(Caller))).scalar_one()
     assert later.turns == 2 and later.created_at == first.created_at < later.updated_at
+
+
+async def test_a_callback_request_and_a_stop_are_stamped_by_the_helplines_clock(helpline, phone: Phone, clock) -> None:
+    """The tests' clock stands days before the machine's: a record stamped by
+    the machine's would not match it."""
+    await phone.text("hi")
+    clock[0] += timedelta(minutes=1)
+    await phone.text("ADVISER")
+    clock[0] += timedelta(minutes=1)
+    await phone.text("STOP")
+    async with helpline.sessions() as session:
+        caller = (await session.execute(select(Caller))).scalar_one()
+        request = (await session.execute(select(CallbackRequest))).scalar_one()
+    assert request.created_at == clock[0] - timedelta(minutes=1)
+    assert caller.opted_out and caller.updated_at == clock[0]
+
+
+async def test_an_opt_out_reported_by_twilio_is_stamped_by_the_helplines_clock(
+    helpline, phone: Phone, http, clock, fake_twilio
+) -> None:
+    await phone.call()
+    for digits in ("1", "2", "03102026", "2", "1", "1"):  # to the summary, which is texted
+        await phone.press(digits)
+    clock[0] += timedelta(hours=1)
+    form = {"MessageSid": fake_twilio.messages[0]["sid"], "MessageStatus": "undelivered", "ErrorCode": "21610",
+            "AccountSid": ACCOUNT_SID, "To": CALLER}
+    assert (await post_signed(http, "/twilio/status", form)).status_code == 204
+    async with helpline.sessions() as session:
+        caller = (await session.execute(select(Caller))).scalar_one()
+    assert caller.opted_out and caller.updated_at == clock[0]
 
 
 async def test_the_database_pool_setting_names_a_bad_value() -> None:

@@ -356,7 +356,7 @@ async def test_a_stop_between_claim_and_send_means_never_sent(dispatcher, sessio
     async def stop() -> None:
         async with sessions() as session:
             if how == "opt_out":  # cancels the queued and claimed messages too
-                await opt_out(session, caller_id)
+                await opt_out(session, caller_id, NOW)
             else:  # only the caller's flag, as a turn that cancels pending messages only leaves it
                 await session.execute(update(Caller).where(Caller.id == caller_id).values(opted_out=True))
             await session.commit()
@@ -371,7 +371,7 @@ async def test_a_stop_between_claim_and_send_means_never_sent(dispatcher, sessio
 async def test_a_message_cancelled_before_its_turn_is_never_sent(dispatcher, sessions, caller_id, fake_twilio) -> None:
     [message_id] = await queue(sessions, caller_id, "Cancelled", due_at=NOW)
     async with sessions() as session:
-        await opt_out(session, caller_id)
+        await opt_out(session, caller_id, NOW)
         await session.commit()
     assert await dispatcher.send_due(now=NOW) == 0 and fake_twilio.requests == []
     assert (await load(sessions, message_id)).status == "cancelled"

@@ -253,7 +253,7 @@ class Dispatcher:
         if recorded.rowcount != 1:
             log.warning("outbox %s to %s: claim lost while sending; outcome not recorded", message.id, to)
         if result.error_code == OPTED_OUT_AT_TWILIO:
-            await opt_out(connection, message.caller_id)
+            await opt_out(connection, message.caller_id, now)
 
 
 def _backoff(attempts: int) -> timedelta:
