@@ -18,6 +18,7 @@ before and after.
 
     .venv/bin/python -m bench.http_turns --database sqlite
     .venv/bin/python -m bench.http_turns --database postgres
+    .venv/bin/python -m bench.http_turns --database postgres --channels sms --loop uvloop
 """
 
 from __future__ import annotations
@@ -58,11 +59,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(app: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+def server(app: str, env: dict[str, str], loop: str = "asyncio") -> Iterator[tuple[str, int]]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning", "--loop", "asyncio", "--http", "h11"],
+         "--no-access-log", "--log-level", "warning", "--loop", loop, "--http", "h11"],
         cwd=ROOT, env={**os.environ, **env},
     )
     base = f"http://127.0.0.1:{port}"
@@ -181,7 +182,7 @@ def serve_channel(channel: str, args: argparse.Namespace, fake_url: str, folder:
                 "HELPLINE_COUNCILS": "E08000003,E10000016",
                 "HELPLINE_DATABASE_POOL": str(args.connections),  # a connection per request in flight
             }
-            base, pid = stack.enter_context(server(app, env))
+            base, pid = stack.enter_context(server(app, env, args.loop))
             asyncio.run(_send_all(base, make(args.history, args.callers, base), args.connections))
             analyze(url)
             served = Served(channel, name, base, pid, callers_taken(args.history, args.callers, length))
@@ -239,11 +240,14 @@ def main() -> None:
     # hold a history, as a helpline's do. PostgreSQL's CPU a turn, analyzed
     # after 2,000 turns: 220 us; after 5,000: 97; after 20,000: 75.
     parser.add_argument("--history", type=int, default=10000, help="requests served before the measured run")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio",
+                        help="every server's event loop (uvloop: pip install -e '.[bench]')")
+    parser.add_argument("--channels", nargs="+", choices=list(SERVERS), default=list(SERVERS))
     args = parser.parse_args()
 
     rows = []
     with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake, tempfile.TemporaryDirectory() as folder:
-        for channel in SERVERS:
+        for channel in args.channels:
             rows += serve_channel(channel, args, fake.base_url, Path(folder))
     print(table(rows, args))
 
