@@ -442,14 +442,19 @@ async def test_a_turn_postgresql_ends_to_break_a_deadlock_is_run_again(settings,
         assert tries == 2 and caller.turns == 2 and caller.state == "dispute"
 
 
+async def _call_to_the_texted_summary(phone: Phone) -> None:
+    """A whole call by keypad, whose summary is texted: a sent message to report on."""
+    await phone.call()
+    for digits in ("1", "2", "03102026", "2", "1", "1"):
+        await phone.press(digits)
+
+
 async def test_a_delivery_report_is_recorded_when_postgresql_dropped_the_pooled_connection(
     settings, clock, postgres_url, fake_twilio
 ) -> None:
     async with running(replace(settings, database_url=postgres_url), clock) as (helpline, http):
         phone = Phone(http)
-        await phone.call()
-        for digits in ("1", "2", "03102026", "2", "1", "1"):  # to the summary, which is texted
-            await phone.press(digits)
+        await _call_to_the_texted_summary(phone)
         await _drop_connections(postgres_url)
         sent = fake_twilio.messages[0]["sid"]
         form = {"MessageSid": sent, "MessageStatus": "delivered", "AccountSid": ACCOUNT_SID, "To": CALLER}
@@ -488,9 +493,7 @@ async def test_a_callback_request_and_a_stop_are_stamped_by_the_helplines_clock(
 async def test_an_opt_out_reported_by_twilio_is_stamped_by_the_helplines_clock(
     helpline, phone: Phone, http, clock, fake_twilio
 ) -> None:
-    await phone.call()
-    for digits in ("1", "2", "03102026", "2", "1", "1"):  # to the summary, which is texted
-        await phone.press(digits)
+    await _call_to_the_texted_summary(phone)
     clock[0] += timedelta(hours=1)
     form = {"MessageSid": fake_twilio.messages[0]["sid"], "MessageStatus": "undelivered", "ErrorCode": "21610",
             "AccountSid": ACCOUNT_SID, "To": CALLER}
