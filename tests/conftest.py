@@ -9,7 +9,7 @@ import contextlib
 import itertools
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +34,10 @@ AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC = "https://helpline.example.org"
 HELPLINE_NUMBER = "+447700900000"
 CALLER = "+447700900123"
+# A whole call by keypad that ends in the summary, texted: a parent, an
+# assessment refused by a letter of 3 October 2026, the mediation adviser not yet
+# contacted, mediation wanted, the first council on the keypad (Manchester).
+KEYS_TO_THE_SUMMARY = ("1", "2", "03102026", "2", "1", "1")
 TODAY = datetime(2026, 11, 28, 12, 0, tzinfo=ZoneInfo("Europe/London"))
 # Two councils, so the keypad can offer them: 1 Manchester, 2 Kent.
 VOICE_COUNCILS = "E08000003,E10000016"
@@ -168,6 +172,13 @@ class Phone:
     async def press(self, digits: str) -> str:
         assert self.action and not self.hung_up, "no question is open on this call"
         return await self._voice(self.action, {"Digits": digits})
+
+    async def call_through(self, keys: Sequence[str]) -> str:
+        """Call, then press each of `keys` in turn: what was heard last."""
+        heard = await self.call()
+        for digits in keys:
+            heard = await self.press(digits)
+        return heard
 
     async def silence(self) -> str:
         return await self.press("")

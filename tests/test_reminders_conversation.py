@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from helpline.storage.models import OutboxMessage
-from tests.conftest import CALLER, Phone, post_signed, sid
+from tests.conftest import CALLER, KEYS_TO_THE_SUMMARY, Phone, post_signed, sid
 
 
 def utc(*parts: int) -> datetime:
@@ -123,9 +123,7 @@ async def test_stop_cancels_reminders_help_is_still_answered_start_brings_them_b
 
 
 async def test_a_call_that_ends_in_a_summary_schedules_reminders_too(phone: Phone, helpline, fake_twilio) -> None:
-    await phone.call()
-    for digits in ("1", "2", "03102026", "2", "1", "1"):
-        await phone.press(digits)
+    await phone.call_through(KEYS_TO_THE_SUMMARY)
     assert phone.hung_up
     assert len(await _rows(helpline)) == 2
 
@@ -137,9 +135,7 @@ async def test_update_before_the_summary_is_just_an_answer(phone: Phone) -> None
 
 
 async def test_status_callbacks_record_delivery_and_21610_opts_out(phone: Phone, helpline, http, fake_twilio) -> None:
-    await phone.call()
-    for digits in ("1", "2", "03102026", "2", "1", "1"):
-        await phone.press(digits)
+    await phone.call_through(KEYS_TO_THE_SUMMARY)
     sent, _contacts = fake_twilio.messages
     form = {"MessageSid": sent["sid"], "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32, "To": CALLER}
     assert (await post_signed(http, "/twilio/status", form)).status_code == 204

@@ -18,7 +18,9 @@ from sqlalchemy import event, func, select
 from helpline.config import Settings
 from helpline.storage.models import CallbackRequest, Caller, OutboxMessage, WebhookReceipt
 from tests.postgres import as_admin
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC, Phone, post_signed, running, sid
+from tests.conftest import (
+    ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, KEYS_TO_THE_SUMMARY, PUBLIC, Phone, post_signed, running, sid
+)
 
 
 def _sms_form(body: str, message_sid: str | None = None, number: str = CALLER) -> dict[str, str]:
@@ -442,19 +444,12 @@ async def test_a_turn_postgresql_ends_to_break_a_deadlock_is_run_again(settings,
         assert tries == 2 and caller.turns == 2 and caller.state == "dispute"
 
 
-async def _call_to_the_texted_summary(phone: Phone) -> None:
-    """A whole call by keypad, whose summary is texted: a sent message to report on."""
-    await phone.call()
-    for digits in ("1", "2", "03102026", "2", "1", "1"):
-        await phone.press(digits)
-
-
 async def test_a_delivery_report_is_recorded_when_postgresql_dropped_the_pooled_connection(
     settings, clock, postgres_url, fake_twilio
 ) -> None:
     async with running(replace(settings, database_url=postgres_url), clock) as (helpline, http):
         phone = Phone(http)
-        await _call_to_the_texted_summary(phone)
+        await phone.call_through(KEYS_TO_THE_SUMMARY)
         await _drop_connections(postgres_url)
         sent = fake_twilio.messages[0]["sid"]
         form = {"MessageSid": sent, "MessageStatus": "delivered", "AccountSid": ACCOUNT_SID, "To": CALLER}
@@ -493,7 +488,7 @@ async def test_a_callback_request_and_a_stop_are_stamped_by_the_helplines_clock(
 async def test_an_opt_out_reported_by_twilio_is_stamped_by_the_helplines_clock(
     helpline, phone: Phone, http, clock, fake_twilio
 ) -> None:
-    await _call_to_the_texted_summary(phone)
+    await phone.call_through(KEYS_TO_THE_SUMMARY)
     clock[0] += timedelta(hours=1)
     form = {"MessageSid": fake_twilio.messages[0]["sid"], "MessageStatus": "undelivered", "ErrorCode": "21610",
             "AccountSid": ACCOUNT_SID, "To": CALLER}
