@@ -113,7 +113,8 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
             return PlainTextResponse("MessageSid and MessageStatus are required", status_code=400)
         code = int(error) if error.isdigit() else None
         # Twilio does not send a status callback twice: it must not fail for a dropped connection.
-        await once_more_if_dropped(lambda: record_delivery(helpline.sessions, message_sid, status, code, helpline.clock()))
+        now = helpline.clock()
+        await once_more_if_dropped(lambda: record_delivery(helpline.sessions, message_sid, status, code, now))
         return Response(status_code=204)
 
     async def healthz(_request: Request) -> Response:
