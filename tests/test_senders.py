@@ -98,6 +98,15 @@ async def test_unicode_body_round_trips(fake):
     assert fake.messages[0]["body"] == body
 
 
+async def test_a_forms_own_characters_in_a_body_round_trip(fake):
+    """The sender encodes the form itself (FormEncodingTwilioHttpClient)."""
+    body = "Fees: 50% + £10 & more = less?\nReply A=1 or B=2; see a.b/c?d=e#f"
+    result = await _sender(fake).send(TO, body, status_callback=f"{CALLBACK}?x=1&y=2")
+    assert result.ok
+    [msg] = fake.messages
+    assert msg["body"] == body and msg["status_callback"] == f"{CALLBACK}?x=1&y=2" and msg["to"] == TO
+
+
 async def test_messaging_service_sid_is_used(fake):
     sender = _kept(TwilioSender(ACCOUNT_SID, AUTH_TOKEN, messaging_service_sid=SERVICE_SID, api_base_url=fake.base_url))
     result = await sender.send(TO, "via service")

@@ -19,7 +19,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO, runtime_checkable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -40,7 +40,7 @@ __all__ = [
     "Sender",
     "ConsoleSender",
     "TwilioSender",
-    "RewritingTwilioHttpClient",
+    "FormEncodingTwilioHttpClient",
     "rewrite_url",
     "make_sender",
     "is_permanent_status",
@@ -136,16 +136,28 @@ def rewrite_url(url: str, base_url: str) -> str:
     return urlunsplit((base.scheme, base.netloc, base.path.rstrip("/") + parts.path, parts.query, parts.fragment))
 
 
-class RewritingTwilioHttpClient(AsyncTwilioHttpClient):
-    """The twilio client's own async HTTP client, sending every ``*.twilio.com``
-    request to ``base_url`` (see rewrite_url)."""
+class FormEncodingTwilioHttpClient(AsyncTwilioHttpClient):
+    """The twilio client's own async HTTP client, but the form it posts is
+    encoded here: given a dict, aiohttp builds a FormData, and with it a
+    multipart writer and a random boundary it never uses, for every request
+    (9% of a dispatch worker's py-spy samples, a third of them the urlencode
+    kept here; with 4 workers 5-11% more sent a second). The body is the same:
+    `urlencode(..., doseq=True)` is what FormData writes, and twilio sets the
+    Content-Type of every POST. With ``base_url``, every ``*.twilio.com``
+    request goes there instead (see rewrite_url)."""
 
-    def __init__(self, base_url: str, **kwargs: Any) -> None:
+    def __init__(self, base_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.base_url = base_url
 
-    async def request(self, method: str, url: str, *args: Any, **kwargs: Any):  # type: ignore[override]
-        return await super().request(method, rewrite_url(url, self.base_url), *args, **kwargs)
+    async def request(  # type: ignore[override]
+        self, method: str, url: str, params: dict[str, object] | None = None, data: Any = None, **kwargs: Any
+    ):
+        if isinstance(data, dict):
+            data = urlencode(data, doseq=True)
+        if self.base_url:
+            url = rewrite_url(url, self.base_url)
+        return await super().request(method, url, params, data, **kwargs)
 
 
 def _check_base_url(base_url: str) -> str:
@@ -197,10 +209,7 @@ class TwilioSender:
         if client is None:
             for old in [old for old in self._clients if old.is_closed()]:
                 del self._clients[old]  # a finished loop's pool: its sockets went with it
-            if self.api_base_url:
-                http: AsyncTwilioHttpClient = RewritingTwilioHttpClient(self.api_base_url, pool_connections=False)
-            else:
-                http = AsyncTwilioHttpClient(pool_connections=False)
+            http = FormEncodingTwilioHttpClient(self.api_base_url, pool_connections=False)
             # Our own pooled session, for its timeout (the client's has aiohttp's 5 minutes).
             http.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
             client = self._clients[loop] = Client(self.account_sid, self._auth_token, http_client=http)
