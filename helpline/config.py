@@ -37,6 +37,7 @@ class Settings:
     quiet_end: time = time(9, 0)  # ...until this one
     reminder_days: tuple[int, ...] = (14, 7, 2)  # days before each deadline
     claim_lease: timedelta = timedelta(minutes=5)  # a worker's hold on a message it is sending
+    sends_in_flight: int = 32  # texts one dispatcher has at Twilio at once
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +65,9 @@ class Settings:
             quiet_end=_time("HELPLINE_QUIET_END", get("HELPLINE_QUIET_END"), defaults.quiet_end),
             reminder_days=_days("HELPLINE_REMINDER_DAYS", get("HELPLINE_REMINDER_DAYS"), defaults.reminder_days),
             claim_lease=_seconds("HELPLINE_CLAIM_LEASE_SECONDS", get("HELPLINE_CLAIM_LEASE_SECONDS"), defaults.claim_lease),
+            sends_in_flight=_count(
+                "HELPLINE_SENDS_IN_FLIGHT", get("HELPLINE_SENDS_IN_FLIGHT"), defaults.sends_in_flight
+            ),
         )
 
 

@@ -89,6 +89,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Helpline:
             zone=zone,
             status_callback_url=f"{settings.public_base_url}{STATUS_PATH}" if settings.public_base_url else None,
             lease=settings.claim_lease,
+            in_flight=settings.sends_in_flight,
             clock=lambda: local_clock().astimezone(timezone.utc),
         ),
         clock=local_clock,

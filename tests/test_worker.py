@@ -12,7 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -26,14 +26,14 @@ from helpline.web.paths import STATUS_PATH
 from helpline.cli import main
 from helpline.config import Settings
 from helpline.helpline import Helpline
-from helpline.outbox.dispatch import _OLDEST_DUE_LOCKED, IN_FLIGHT, MAX_ATTEMPTS, Dispatcher
+from helpline.outbox.dispatch import _OLDEST_DUE_LOCKED, MAX_ATTEMPTS, Dispatcher
 from helpline.outbox.quiet_hours import send_time
 from helpline.outbox.senders import Sender, SendResult
 from helpline.outbox.worker import drain, run
 from helpline.storage.callers import opt_out
 from helpline.storage.database import make_engine, make_sessions
 from helpline.storage.models import Caller, OutboxMessage
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, HELPLINE_NUMBER, PUBLIC, running
 from tests.fake_twilio import FakeTwilio
 from tests.test_quiet_hours import uk
 
@@ -226,7 +226,7 @@ async def test_callers_are_sent_to_at_once_and_each_callers_texts_in_order(dispa
             await queue(sessions, caller, f"{number} step {2 - step}", due_at=NOW - timedelta(seconds=step), to=number)
     watching = Watching(dispatcher.sender)
     assert await Dispatcher(sessions, watching).send_due(now=NOW) == 36
-    assert 1 < watching.most <= IN_FLIGHT
+    assert 1 < watching.most <= Settings.sends_in_flight
     for number in callers:
         sent = [m["body"] for m in fake_twilio.messages if m["to"] == number]
         assert sent == [f"{number} step {n}" for n in range(3)]
@@ -234,6 +234,26 @@ async def test_callers_are_sent_to_at_once_and_each_callers_texts_in_order(dispa
     async with sessions() as session:
         recorded = {row.body: row.sid for row in (await session.execute(select(OutboxMessage))).scalars()}
     assert recorded == {m["body"]: m["sid"] for m in fake_twilio.messages}
+
+
+async def test_sends_at_once_are_as_many_as_the_setting_allows(settings, clock, fake_twilio) -> None:
+    """HELPLINE_SENDS_IN_FLIGHT, through build(): 12 callers' texts, 3 at Twilio at a time."""
+    async with running(replace(settings, sends_in_flight=3), clock) as (helpline, _http):
+        sessions = helpline.dispatcher.sessions
+        for number, caller in (await add_callers(sessions, 12)).items():
+            await queue(sessions, caller, f"{number} only", due_at=NOW, to=number)
+        watching = Watching(helpline.dispatcher.sender)
+        assert await replace(helpline.dispatcher, sender=watching).send_due(now=NOW) == 12
+    assert watching.most == 3
+    assert len(fake_twilio.messages) == 12
+
+
+def test_the_sends_in_flight_setting_names_a_bad_value() -> None:
+    assert Settings.from_env({"HELPLINE_SENDS_IN_FLIGHT": "8"}).sends_in_flight == 8
+    assert Settings.from_env({}).sends_in_flight == 32
+    for bad in ("0", "-1", "many", "2.5"):
+        with pytest.raises(ValueError, match=f"HELPLINE_SENDS_IN_FLIGHT='{bad}'"):
+            Settings.from_env({"HELPLINE_SENDS_IN_FLIGHT": bad})
 
 
 @dataclass
@@ -604,7 +624,8 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
         sent = Counter(m["body"] for m in slow.messages)
     assert set(sent) == set(bodies), "a message was lost"
     # At least once: only the messages in flight when the worker died may have gone twice.
-    assert sum(sent.values()) - len(bodies) <= IN_FLIGHT, sent.most_common(IN_FLIGHT + 1)
+    in_flight = Settings.sends_in_flight
+    assert sum(sent.values()) - len(bodies) <= in_flight, sent.most_common(in_flight + 1)
     assert await statuses(pg) == {"sent": len(bodies)}
 
 

@@ -41,11 +41,6 @@ from helpline.storage.models import Caller, OutboxMessage, one_of, utcnow
 log = logging.getLogger(__name__)
 
 QUIET_KINDS = frozenset({REMINDER, CHECK_IN})  # replies and summaries answer the caller at once
-# Messages one dispatcher has at Twilio at once, each to a different caller. A
-# send mostly waits on the network, so this sets a worker's pace (8: ~450/s,
-# 32: ~1,000/s in bench/dispatch.py); it is also how many a killed worker may
-# leave sent but unrecorded, to be sent again when their claims run out.
-IN_FLIGHT = 32
 MAX_ATTEMPTS = 8
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
@@ -65,6 +60,12 @@ class Dispatcher:
     zone: ZoneInfo = field(default_factory=partial(ZoneInfo, Settings.timezone))
     status_callback_url: str | None = None
     lease: timedelta = timedelta(minutes=5)
+    # Messages at Twilio at once, each to a different caller. A send mostly
+    # waits on the network, so this sets a worker's pace; it is also how many a
+    # killed worker may leave sent but unrecorded, to be sent again when their
+    # claims run out. Every process's sends count against the Twilio account's
+    # limit on concurrent API requests (error 20429).
+    in_flight: int = Settings.sends_in_flight
     worker_id: str = field(default_factory=_worker_id)
     # The helpline's clock, in UTC: what is due is due by the same clock the
     # turns that queued it read.
@@ -86,7 +87,7 @@ class Dispatcher:
             queues.setdefault(caller_id, []).append(message_id)
         if not queues:
             return 0
-        gate = asyncio.Semaphore(IN_FLIGHT)
+        gate = asyncio.Semaphore(self.in_flight)
         take = Coalesced(partial(self._take_all, clock=clock))
         record = Coalesced(partial(self._record_all, clock=clock))
 
