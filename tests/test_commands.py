@@ -152,9 +152,7 @@ async def test_sms_after_the_summary(phone: Phone) -> None:
 
 
 async def _call_to(phone: Phone, depth: int) -> str:
-    heard = await phone.call()
-    for digits in KEYS[:depth]:
-        heard = await phone.press(digits)
+    heard = await phone.call_through(KEYS[:depth])
     assert PATH[depth][1].replace("Who are you?", "who are you?") in heard
     return heard
 
