@@ -234,7 +234,7 @@ def main() -> None:
     # text comes a round of all callers later, so with 5,000 callers a slow
     # machine measured nothing but first turns.
     parser.add_argument("--callers", type=int, default=400)
-    parser.add_argument("--requests", type=int, default=40000,
+    parser.add_argument("--requests", type=int, default=80000,
                         help="pre-signed requests a slice: more than the fastest server answers in --seconds")
     # Enough that the measured run's statements are planned for tables that
     # hold a history, as a helpline's do. PostgreSQL's CPU a turn, analyzed
