@@ -5,7 +5,9 @@ log, asyncio's loop and h11, as `uvicorn app:app` runs with the project's own
 dependencies (the bench extra's httptools is for the fake Twilio API only).
 Each first serves a history of conversations (a helpline's database is never
 empty; analyzed on PostgreSQL, as autovacuum would have: bench.databases.analyze).
-Then, round after round, wrk drives each in turn for a slice of seconds with
+Then, round after round, each server's database analyzed again before its slice
+(a slice's turns add thousands of callers, and autovacuum analyzes a table once
+a tenth of it has changed), wrk drives each in turn for a slice of seconds with
 32 connections, replaying pre-signed, Twilio-shaped requests from many callers
 (signatures are checked, as in production), while the others wait: a change in
 the machine's speed falls on all of them alike, and each round gives a ratio
@@ -131,6 +133,7 @@ class Served:
     base: str
     pid: int
     next_caller: int
+    database_url: str
     rss_before: float = 0.0
     rss_after: float = 0.0
     cpu_seconds: float = 0.0
@@ -185,11 +188,12 @@ def serve_channel(channel: str, args: argparse.Namespace, fake_url: str, folder:
             base, pid = stack.enter_context(server(app, env, args.loop))
             asyncio.run(_send_all(base, make(args.history, args.callers, base), args.connections))
             analyze(url)
-            served = Served(channel, name, base, pid, callers_taken(args.history, args.callers, length))
+            served = Served(channel, name, base, pid, callers_taken(args.history, args.callers, length), url)
             served.rss_before = rss_mb(pid)
             running.append(served)
         for _ in range(args.rounds):
             for served in running:
+                analyze(served.database_url)
                 measure_slice(served, args, folder)
         for served in running:
             served.rss_after = rss_mb(served.pid)
