@@ -30,6 +30,9 @@ class Catalogue:
     # Entries found, by dotted path: a turn looks up about nine, always among
     # the same few hundred, and walking the path was most of rendering one.
     _found: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Each option's and command's words, by dotted path: every answer to a menu
+    # looks for all its options' words (about 2% of a turn's own instructions).
+    _words: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def entry(self, key: str) -> Any:
         """The raw entry at a dotted path, or None."""
@@ -60,14 +63,15 @@ class Catalogue:
             raise KeyError(f"{self.path}: no {channel} text for {prompt}")
         return template.format(**{k: self.format_value(v, channel) for k, v in values.items()})
 
-    def words(self, key: str) -> list[str]:
+    def words(self, key: str) -> tuple[str, ...]:
         """Lower-case words and phrases a caller may text for an option or command."""
-        entry = self.entry(key)
-        if isinstance(entry, dict):
-            entry = entry.get("words", entry.get("sms"))
-        if isinstance(entry, str):
-            return [entry.lower()]
-        return [str(word).lower() for word in entry or ()]
+        if key not in self._words:
+            entry = self.entry(key)
+            if isinstance(entry, dict):
+                entry = entry.get("words", entry.get("sms"))
+            listed = [entry] if isinstance(entry, str) else entry or ()
+            self._words[key] = tuple(str(word).lower() for word in listed)
+        return self._words[key]
 
     def format_value(self, value: object, channel: str) -> str:
         if isinstance(value, date):
