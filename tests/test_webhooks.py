@@ -94,6 +94,17 @@ async def test_a_signature_over_the_url_with_its_default_port_is_accepted_too(ht
     assert response.status_code == 200 and "Who are you?" in response.text
 
 
+async def test_the_signature_covers_the_query_string_as_twilio_sent_it(http) -> None:
+    """Twilio signs the URL it requested, escapes and all: the query string is
+    checked as it came, not decoded."""
+    form = {"CallSid": sid("CA"), "From": CALLER, "To": "+447700900000", "Digits": "1"}
+    path = "/twilio/voice/answer?turn=1&note=a%20b%2Fc"
+    ok = await post_signed(http, path, form)
+    decoded = await post_signed(http, path, form, signed_url=PUBLIC + "/twilio/voice/answer?turn=1&note=a b/c")
+    assert ok.status_code == 200 and "<Response>" in ok.text
+    assert decoded.status_code == 403
+
+
 async def test_a_signature_that_is_not_ascii_is_refused_not_an_error(http, helpline) -> None:
     response = await http.post("/twilio/sms", data=_sms_form("hi"), headers={"X-Twilio-Signature": "sïgnature".encode("latin-1")})
     assert response.status_code == 403
