@@ -4,14 +4,15 @@ Each server runs under uvicorn with the same settings: one process, no access
 log, asyncio's loop and h11, as `uvicorn app:app` runs with the project's own
 dependencies (the bench extra's httptools is for the fake Twilio API only).
 Each first serves a history of conversations (a helpline's database is never
-empty; analyzed on PostgreSQL, as autovacuum would have: bench.databases.analyze).
-Then, round after round, each server's database analyzed again before its slice
-(a slice's turns add thousands of callers, and autovacuum analyzes a table once
-a tenth of it has changed), wrk drives each in turn for a slice of seconds with
-32 connections, replaying pre-signed, Twilio-shaped requests from many callers
-(signatures are checked, as in production), while the others wait: a change in
-the machine's speed falls on all of them alike, and each round gives a ratio
-of the helpline to the bare endpoint measured seconds, not minutes, apart.
+empty; analyzed on PostgreSQL, as autovacuum would have:
+bench.databases.analyze). Then, round after round, wrk drives each in turn for
+a slice of seconds with 32 connections, replaying pre-signed, Twilio-shaped
+requests from many callers (signatures are checked against PUBLIC_BASE_URL, as
+deployed), while the others wait: a change in the machine's speed falls on all
+of them alike, and each round gives a ratio of the helpline to the bare
+endpoint measured seconds, not minutes, apart. Before each slice the server's
+database is analyzed again: a slice's turns add thousands of callers, and
+autovacuum analyzes a table once a tenth of it has changed.
 The SMS run also serves the bare endpoint reading its form as the helpline
 does (parse_qsl, not request.form()) and the helpline with its callers kept in
 a dict instead of the database (bench/in_memory_app.py). Prints a Markdown
@@ -45,8 +46,8 @@ import httpx
 
 from bench.databases import analyze, database
 from bench.wrk_requests import (
-    ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, KEYS_SCRIPT, SMS_SCRIPT, callers_taken, sms_requests, voice_requests,
-    write_lua,
+    ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, KEYS_SCRIPT, PUBLIC, SMS_SCRIPT, callers_taken, sms_requests,
+    voice_requests, write_lua,
 )
 from tests.fake_twilio import FakeTwilio
 
@@ -157,7 +158,7 @@ def measure_slice(served: Served, args: argparse.Namespace, folder: Path) -> Non
     """wrk for one slice, with requests of callers new to this server: each
     slice's conversations start from their first step."""
     make, length = REQUESTS[served.channel]
-    requests = make(args.requests, args.callers, served.base, first_caller=served.next_caller)
+    requests = make(args.requests, args.callers, PUBLIC, first_caller=served.next_caller)
     served.next_caller += callers_taken(args.requests, args.callers, length)
     lua = folder / "slice.lua"
     write_lua(requests, args.threads, lua)
@@ -180,13 +181,14 @@ def serve_channel(channel: str, args: argparse.Namespace, fake_url: str, folder:
         for name, app in SERVERS[channel]:
             url = stack.enter_context(database(args.database))
             env = {
-                "DATABASE_URL": url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "DATABASE_URL": url, "PUBLIC_BASE_URL": PUBLIC,
+                "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                 "TWILIO_FROM_NUMBER": HELPLINE_NUMBER, "TWILIO_API_BASE_URL": fake_url,
                 "HELPLINE_COUNCILS": "E08000003,E10000016",
                 "HELPLINE_DATABASE_POOL": str(args.connections),  # a connection per request in flight
             }
             base, pid = stack.enter_context(server(app, env, args.loop))
-            asyncio.run(_send_all(base, make(args.history, args.callers, base), args.connections))
+            asyncio.run(_send_all(base, make(args.history, args.callers, PUBLIC), args.connections))
             analyze(url)
             served = Served(channel, name, base, pid, callers_taken(args.history, args.callers, length), url)
             served.rss_before = rss_mb(pid)

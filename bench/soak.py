@@ -23,13 +23,11 @@ from sqlalchemy import func, select
 from bench.databases import database
 from bench.http_turns import server
 from bench.wrk_requests import (
-    ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, SMS_SCRIPT, callers_taken, sms_requests, write_lua,
+    ACCOUNT_SID, AUTH_TOKEN, HELPLINE_NUMBER, PUBLIC, SMS_SCRIPT, callers_taken, sms_requests, write_lua,
 )
 from helpline.storage.database import make_engine
 from helpline.storage.models import Caller, WebhookReceipt
 from tests.fake_twilio import FakeTwilio
-
-PUBLIC = "https://helpline.example"  # every process checks signatures against this, as behind a proxy
 
 
 async def counts(url: str) -> tuple[int, int, int]:

@@ -17,6 +17,9 @@ from twilio.request_validator import RequestValidator
 ACCOUNT_SID = "AC" + "b" * 32
 AUTH_TOKEN = "bench-auth-token"
 HELPLINE_NUMBER = "+447700900000"
+# The URL Twilio calls, set as PUBLIC_BASE_URL, as a deployment behind a proxy
+# sets it (README: Deploying); requests are signed against it.
+PUBLIC = "https://helpline.example"
 # The decision letter's date: eight weeks before today, as 3 October 2026 was
 # when the README's figures began (28 Nov 2026): the deadline days ahead, a
 # reminder still to come. A fixed date falls out of the appeal's time limit as
