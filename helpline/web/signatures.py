@@ -16,9 +16,9 @@ from twilio.request_validator import RequestValidator
 
 def public_url(request: Request, public_base_url: str | None) -> str:
     """The URL Twilio requested. With a public base URL, made from the ASGI
-    scope's path and query string, as Twilio sent them: Starlette's
-    `request.url` rebuilds and parses the whole URL, which was about 5% of a
-    turn's own instructions (callgrind)."""
+    scope's path (the webhooks' paths have nothing to escape) and its query
+    string as sent: Starlette's `request.url` rebuilds and parses the whole
+    URL, which was about 5% of a turn's own instructions (callgrind)."""
     if not public_base_url:
         return str(request.url)
     query = request.scope["query_string"].decode("latin-1")
