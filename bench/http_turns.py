@@ -4,15 +4,15 @@ Each server runs under uvicorn with the same settings: one process, no access
 log, asyncio's loop and h11, as `uvicorn app:app` runs with the project's own
 dependencies (the bench extra's httptools is for the fake Twilio API only).
 Each first serves a history of conversations (a helpline's database is never
-empty; analyzed on PostgreSQL, as autovacuum would have:
-bench.databases.analyze). Then, round after round, wrk drives each in turn for
-a slice of seconds with 32 connections, replaying pre-signed, Twilio-shaped
-requests from many callers (signatures are checked against PUBLIC_BASE_URL, as
-deployed), while the others wait: a change in the machine's speed falls on all
-of them alike, and each round gives a ratio of the helpline to the bare
-endpoint measured seconds, not minutes, apart. Before each slice the server's
-database is analyzed again: a slice's turns add thousands of callers, and
-autovacuum analyzes a table once a tenth of it has changed.
+empty). Then, round after round, wrk drives each in turn for a slice of seconds
+with 32 connections, replaying pre-signed, Twilio-shaped requests from many
+callers (signatures are checked against PUBLIC_BASE_URL, as deployed), while
+the others wait: a change in the machine's speed falls on all of them alike,
+and each round gives a ratio of the helpline to the bare endpoint measured
+seconds, not minutes, apart. Before each slice the server's database is
+analyzed, as autovacuum would have (on PostgreSQL: bench.databases.analyze):
+the history and each slice add thousands of callers, and autovacuum analyzes a
+table once a tenth of it has changed.
 The SMS run also serves the bare endpoint reading its form as the helpline
 does (parse_qsl, not request.form()) and the helpline with its callers kept in
 a dict instead of the database (bench/in_memory_app.py). Prints a Markdown
@@ -189,7 +189,6 @@ def serve_channel(channel: str, args: argparse.Namespace, fake_url: str, folder:
             }
             base, pid = stack.enter_context(server(app, env, args.loop))
             asyncio.run(_send_all(base, make(args.history, args.callers, PUBLIC), args.connections))
-            analyze(url)
             served = Served(channel, name, base, pid, callers_taken(args.history, args.callers, length), url)
             served.rss_before = rss_mb(pid)
             running.append(served)
