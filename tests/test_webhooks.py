@@ -97,7 +97,7 @@ async def test_a_signature_over_the_url_with_its_default_port_is_accepted_too(ht
 async def test_the_signature_covers_the_query_string_as_twilio_sent_it(http) -> None:
     """Twilio signs the URL it requested, escapes and all: the query string is
     checked as it came, not decoded."""
-    form = {"CallSid": sid("CA"), "From": CALLER, "To": "+447700900000", "Digits": "1"}
+    form = {"CallSid": sid("CA"), "From": CALLER, "To": HELPLINE_NUMBER, "Digits": "1"}
     path = "/twilio/voice/answer?turn=1&note=a%20b%2Fc"
     ok = await post_signed(http, path, form)
     decoded = await post_signed(http, path, form, signed_url=PUBLIC + "/twilio/voice/answer?turn=1&note=a b/c")
