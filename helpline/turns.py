@@ -1,7 +1,7 @@
 """One webhook, one turn, stored atomically: load the caller, let the engine decide,
 save the new state with the reply and its side effects, or retry if someone else
 saved first. The turns waiting at one moment load their callers together, in
-one statement, and save together (storage.turn_saves).
+one statement, and save together (storage.turn_batches).
 
 Why optimistic locking: it serialises one caller's turns the same way on SQLite
 and on PostgreSQL, across any number of processes, without holding a lock while
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, insert
+from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -31,11 +31,12 @@ from helpline.engine.engine import Engine
 from helpline.engine.intents import Intent
 from helpline.engine.turn import OptOut, RequestCallback, TextCaller, Turn
 from helpline.outbox.schedule import reminder_rows
-from helpline.storage import turn_saves
+from helpline.storage import turn_batches
 from helpline.storage import turn_statements as sql
 from helpline.storage.callers import opt_out
 from helpline.storage.database import worth_another_try
 from helpline.storage.models import CallbackRequest, OutboxMessage, outbox_values
+from helpline.storage.turn_batches import LoadedRow
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class Reply:
 
 # A turn's caller as loaded (None if new), and the reply already given to its
 # webhook (None if this is its first delivery).
-Loaded = tuple[Row | None, Reply | None]
+Loaded = tuple[LoadedRow | None, Reply | None]
 
 
 class Conflict(Exception):
@@ -81,8 +82,8 @@ class TurnRunner:
         # COMMIT are round trips too); on SQLite in one transaction. Loads too
         # run without one on PostgreSQL.
         self._batches = self.database if sqlite else self.database.execution_options(isolation_level="AUTOCOMMIT")
-        self._save_batch = turn_saves.save_sqlite if sqlite else turn_saves.save_postgresql
-        self._load_statement = sql.LOAD[self.database.dialect.name]
+        self._load_batch = turn_batches.load_sqlite if sqlite else turn_batches.load_postgresql
+        self._save_batch = turn_batches.save_sqlite if sqlite else turn_batches.save_postgresql
         self._load: Coalesced[tuple[str, str], Loaded] = Coalesced(self._load_all)
         self._save_whole: Coalesced[sql.WholeTurn, bool] = Coalesced(self._save_all)
 
@@ -111,7 +112,7 @@ class TurnRunner:
         statement costs the web process far more than a row more in it."""
         keys, numbers = zip(*wanted)
         async with self._batches.connect() as connection:
-            rows = (await connection.execute(self._load_statement, {"keys": keys, "numbers": numbers})).all()
+            rows = await self._load_batch(connection, keys, numbers)
         callers = {row.number: row for row in rows}
         answered = {(row.receipt_key, row.number): Reply(row.media_type, row.body) for row in rows if row.receipt_key}
         return [(callers.get(number), answered.get((key, number))) for key, number in wanted]
@@ -141,7 +142,7 @@ class TurnRunner:
                 await self._save(connection, loaded, turn, texts, values, stored_at)
         return Reply(media_type, body, _replies(texts))
 
-    def _which_caller(self, loaded: Row | None, number: str) -> dict[str, object]:
+    def _which_caller(self, loaded: LoadedRow | None, number: str) -> dict[str, object]:
         """The parameters naming the caller a turn writes: a new one (for CREATE),
         or the version of one it loaded (for SAVE)."""
         if loaded is None:
@@ -162,7 +163,7 @@ class TurnRunner:
         return [first[turn.number] is turn and turn.values["receipt_key"] in saved for turn in turns]
 
     async def _save(
-        self, connection: AsyncConnection, loaded: Row | None, turn: Turn, texts: list[dict[str, object]],
+        self, connection: AsyncConnection, loaded: LoadedRow | None, turn: Turn, texts: list[dict[str, object]],
         values: dict[str, object], now: datetime,
     ) -> None:
         """The caller, the receipt and the turn's side effects, in one transaction."""
@@ -220,7 +221,7 @@ def _replies(texts: list[dict[str, object]]) -> int:
     return sum(1 for text in texts if text["kind"] == "reply")
 
 
-def _conversation(caller: Row | None, number: str) -> Conversation:
+def _conversation(caller: LoadedRow | None, number: str) -> Conversation:
     can_text = not number.startswith(HIDDEN_PREFIX)
     if caller is None:
         return Conversation(can_text=can_text)

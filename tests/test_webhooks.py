@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
+import aiosqlite
 import httpx
 import pytest
 from sqlalchemy import event, func, select
@@ -204,14 +205,17 @@ SAVES = "INSERT INTO webhook_receipts"
 
 
 @contextlib.contextmanager
-def statements_counted(helpline, marker: str) -> Iterator[list[str]]:
-    """The statements containing `marker`, as the database is sent them."""
+def statements_counted(helpline, monkeypatch, marker: str) -> Iterator[list[str]]:
+    """The statements containing `marker`, as the database is sent them: through
+    SQLAlchemy, or on SQLite straight to aiosqlite (storage.sqlite_driver)."""
     seen: list[str] = []
 
     def sent(_connection, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
         if marker in statement:
             seen.append(statement)
 
+    for method in ("execute_fetchall", "executemany"):
+        monkeypatch.setattr(aiosqlite.Connection, method, _noting(getattr(aiosqlite.Connection, method), sent))
     event.listen(helpline.database.sync_engine, "before_cursor_execute", sent)
     try:
         yield seen
@@ -219,14 +223,25 @@ def statements_counted(helpline, marker: str) -> Iterator[list[str]]:
         event.remove(helpline.database.sync_engine, "before_cursor_execute", sent)
 
 
-async def test_turns_waiting_at_once_share_statements_and_each_gets_its_own_reply(http, helpline) -> None:
+def _noting(method, sent):  # type: ignore[no-untyped-def]
+    async def noted(self, sql: str, parameters=None):  # type: ignore[no-untyped-def]
+        sent(self, None, sql)
+        return await method(self, sql, parameters)
+
+    return noted
+
+
+async def test_turns_waiting_at_once_share_statements_and_each_gets_its_own_reply(http, helpline, monkeypatch) -> None:
     phones = [Phone(http, number=f"+4477009002{n:02d}") for n in range(12)]
     await asyncio.gather(*(p.text("hi") for p in phones))
     await asyncio.gather(*(p.text("1") for p in phones[:6]))  # these six are asked about the disagreement
     answered = sid("SM")
     asked_date = await phones[0].text("2", message_sid=answered)
     new_caller = Phone(http, number="+447700900299")
-    with statements_counted(helpline, LOADS) as loads, statements_counted(helpline, SAVES) as saves:
+    with (
+        statements_counted(helpline, monkeypatch, LOADS) as loads,
+        statements_counted(helpline, monkeypatch, SAVES) as saves,
+    ):
         replies = await asyncio.gather(
             phones[0].text("2", message_sid=answered),  # Twilio's retry: the reply it got, again
             phones[0].text("3 October 2026"),  # the same caller's next text: a turn of its own

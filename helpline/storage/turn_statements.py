@@ -1,12 +1,12 @@
 """The statements webhook turns run, built once (SQLAlchemy caches their
 compiled form), each for all the turns waiting at one moment: on PostgreSQL one
 to load them and one to save them, whatever texts and reminders they queue; on
-SQLite one to load and a transaction of a few to save (storage.turn_saves). A
+SQLite one to load and a transaction of a few to save (storage.turn_batches). A
 turn that asks for a callback or opts out saves alone, in a transaction.
 
 Why so few: on PostgreSQL every statement, BEGIN and COMMIT is a network round
-trip, and on SQLite a few hops to the driver's thread; they were most of a
-turn's cost.
+trip, and on SQLite a hop to the driver's thread (storage.sqlite_driver); they
+were most of a turn's cost.
 """
 
 from __future__ import annotations
@@ -63,17 +63,19 @@ def _load(numbers: ColumnElement[bool], keys: ColumnElement[bool]) -> Select:
     )
 
 
-# PostgreSQL: one array parameter per list, so the statement's text is the same
-# however many turns it loads; SQLite has no arrays: an expanding IN.
+def _listed(name: str) -> Select:
+    """SQLite's list parameter `name`: a JSON array, read by json_each."""
+    return select(func.json_each(bindparam(name)).table_valued("value").c.value)
+
+
+# One parameter per list, so the statement's text is the same however many
+# turns it loads: an array on PostgreSQL; SQLite has none, so a JSON array.
 LOAD = {
     "postgresql": _load(
         Caller.number == any_(bindparam("numbers", type_=ARRAY(String()))),
         WebhookReceipt.key == any_(bindparam("keys", type_=ARRAY(String()))),
     ),
-    "sqlite": _load(
-        Caller.number.in_(bindparam("numbers", expanding=True)),
-        WebhookReceipt.key.in_(bindparam("keys", expanding=True)),
-    ),
+    "sqlite": _load(Caller.number.in_(_listed("numbers")), WebhookReceipt.key.in_(_listed("keys"))),
 }
 
 
