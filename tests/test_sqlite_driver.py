@@ -14,7 +14,8 @@ from sqlalchemy import insert, select
 from helpline.storage.database import create_tables, make_engine
 from helpline.storage.models import WebhookReceipt
 from helpline.storage.sqlite_driver import compiled, driver, stored_time
-from helpline.storage.turn_statements import RECORD_RECEIPT
+from helpline.storage.turn_batches import LoadedRow
+from helpline.storage.turn_statements import LOAD, RECORD_RECEIPT
 
 RECEIPT = compiled(RECORD_RECEIPT)
 SUMMER = datetime(2027, 7, 1, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=1)))  # 08:30:15 UTC
@@ -57,3 +58,9 @@ async def test_a_value_not_given_is_named_not_stored_as_null(tmp_path: Path) -> 
                 )])
     finally:
         await engine.dispose()
+
+
+def test_a_loaded_row_names_the_loads_columns_in_their_order() -> None:
+    """SQLite's load builds LoadedRow by position, as its driver gives tuples."""
+    for load in LOAD.values():
+        assert tuple(load.selected_columns.keys()) == LoadedRow._fields
