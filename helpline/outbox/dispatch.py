@@ -24,7 +24,7 @@ from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    ARRAY, ColumnElement, Integer, Row, Select, String, Update, and_, any_, bindparam, case, exists, func, or_, select,
+    ARRAY, ColumnElement, Integer, Row, Select, String, Update, and_, any_, bindparam, exists, func, or_, select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -36,7 +36,7 @@ from helpline.outbox.senders import Sender, SendResult
 from helpline.phone import mask_number
 from helpline.rules.reminders import CHECK_IN, REMINDER
 from helpline.storage.callers import OPTED_OUT_AT_TWILIO, opt_out
-from helpline.storage.models import Caller, OutboxMessage, one_of, utcnow
+from helpline.storage.models import Caller, OutboxMessage, listed, one_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ class Dispatcher:
             log.debug("outbox %s to %s: sent %s", message.id, mask_number(message.to), result.sid)
         ids, sids = [message.id for message, _ in sent], [result.sid for _, result in sent]
         recorded = await connection.execute(
-            _for(connection).sent(ids, sids), {"ids": ids, "sids": sids, "me": self.worker_id, "at": now}
+            _for(connection).sent, {"ids": ids, "sids": sids, "me": self.worker_id, "at": now}
         )
         kept = set(recorded.scalars().all())
         for message, _ in sent:
@@ -326,13 +326,13 @@ class _ListStatements:
 
     take: Update
     cancel: Update
-    sent: Callable[[list[int], list[str]], Update]  # messages that went and their sids -> statement
+    sent: Update  # messages that went (`ids`) and their sids (`sids`, in the same order)
 
 
-def _list_statements(listed: ColumnElement[bool], sent: Callable[[list[int], list[str]], Update]) -> _ListStatements:
+def _list_statements(listed_ids: ColumnElement[bool], sent: Update) -> _ListStatements:
     return _ListStatements(
         take=(
-            _mine(listed)
+            _mine(listed_ids)
             .where(_outbox.c.claimed_until > bindparam("now"))
             .values(claimed_until=bindparam("until"))
             .returning(
@@ -342,30 +342,32 @@ def _list_statements(listed: ColumnElement[bool], sent: Callable[[list[int], lis
                 .scalar_subquery().label("opted_out"),
             )
         ),
-        cancel=_mine(listed).values(status="cancelled"),
-        sent=sent,
+        cancel=_mine(listed_ids).values(status="cancelled"),
+        sent=sent.returning(_outbox.c.id),
     )
 
 
-# PostgreSQL: each list is one array parameter, so a statement's text is the
-# same however many messages it names. (An expanding IN is a new statement for
-# every length: each pooled connection prepared and cached dozens of copies,
-# and a long run's web process kept growing.)
+# Each list is one parameter, so a statement's text is the same however many
+# messages it names. (An expanding IN is a new statement for every length:
+# each pooled connection prepared and cached dozens of copies, and a long
+# run's web process kept growing.) PostgreSQL: arrays, the sids matched to
+# their ids by unnest.
 _WENT = (
     func.unnest(bindparam("ids", type_=ARRAY(Integer)), bindparam("sids", type_=ARRAY(String)))
     .table_valued("id", "sid")
     .render_derived()
 )
-_SENT_FROM_ARRAYS = _marked_sent(_outbox.c.id == _WENT.c.id, _WENT.c.sid).returning(_outbox.c.id)
 _ANY_IDS = _outbox.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))
 _CLAIM_IDS = _claim_where(_ANY_IDS)  # SQLite claims in one statement: _CLAIM_OLDEST
-_POSTGRESQL = _list_statements(_ANY_IDS, lambda ids, sids: _SENT_FROM_ARRAYS)
-# SQLite has no arrays: an expanding IN, and the sids as a CASE.
-_SOME = _outbox.c.id.in_(bindparam("ids", expanding=True))
-_SQLITE = _list_statements(
-    _SOME,
-    lambda ids, sids: _marked_sent(_SOME, case(dict(zip(ids, sids)), value=_outbox.c.id)).returning(_outbox.c.id),
+_POSTGRESQL = _list_statements(_ANY_IDS, _marked_sent(_outbox.c.id == _WENT.c.id, _WENT.c.sid))
+# SQLite: JSON arrays (models.listed), each sid found by its place in the list.
+_IDS, _SIDS = listed("ids"), listed("sids")
+_SOME = _outbox.c.id.in_(select(_IDS.c.value))
+_ITS_SID = (
+    select(_SIDS.c.value).join_from(_SIDS, _IDS, _SIDS.c.key == _IDS.c.key).where(_IDS.c.value == _outbox.c.id)
+    .scalar_subquery()
 )
+_SQLITE = _list_statements(_SOME, _marked_sent(_SOME, _ITS_SID))
 
 
 def _for(connection: AsyncConnection) -> _ListStatements:

@@ -25,7 +25,7 @@ from sqlalchemy.types import TypeEngine
 from helpline.engine.conversation import Conversation
 from helpline.outbox.dispatch import QUIET_KINDS
 from helpline.storage.database import json_text
-from helpline.storage.models import QUEUED, Caller, OutboxMessage, UTCDateTime, WebhookReceipt, one_of
+from helpline.storage.models import QUEUED, Caller, OutboxMessage, UTCDateTime, WebhookReceipt, listed, one_of
 
 # What a turn saves on the caller's row; the statements below and
 # caller_values() both come from this one list.
@@ -63,11 +63,6 @@ def _load(numbers: ColumnElement[bool], keys: ColumnElement[bool]) -> Select:
     )
 
 
-def _listed(name: str) -> Select:
-    """SQLite's list parameter `name`: a JSON array, read by json_each."""
-    return select(func.json_each(bindparam(name)).table_valued("value").c.value)
-
-
 # One parameter per list, so the statement's text is the same however many
 # turns it loads: an array on PostgreSQL; SQLite has none, so a JSON array.
 LOAD = {
@@ -75,7 +70,9 @@ LOAD = {
         Caller.number == any_(bindparam("numbers", type_=ARRAY(String()))),
         WebhookReceipt.key == any_(bindparam("keys", type_=ARRAY(String()))),
     ),
-    "sqlite": _load(Caller.number.in_(_listed("numbers")), WebhookReceipt.key.in_(_listed("keys"))),
+    "sqlite": _load(
+        Caller.number.in_(select(listed("numbers").c.value)), WebhookReceipt.key.in_(select(listed("keys").c.value))
+    ),
 }
 
 
