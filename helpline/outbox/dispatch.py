@@ -36,7 +36,8 @@ from helpline.outbox.senders import Sender, SendResult
 from helpline.phone import mask_number
 from helpline.rules.reminders import CHECK_IN, REMINDER
 from helpline.storage.callers import OPTED_OUT_AT_TWILIO, opt_out
-from helpline.storage.models import Caller, OutboxMessage, listed, one_of, utcnow
+from helpline.storage.database import listed
+from helpline.storage.models import Caller, OutboxMessage, one_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -360,7 +361,7 @@ _WENT = (
 _ANY_IDS = _outbox.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))
 _CLAIM_IDS = _claim_where(_ANY_IDS)  # SQLite claims in one statement: _CLAIM_OLDEST
 _POSTGRESQL = _list_statements(_ANY_IDS, _marked_sent(_outbox.c.id == _WENT.c.id, _WENT.c.sid))
-# SQLite: JSON arrays (models.listed), each sid found by its place in the list.
+# SQLite: JSON arrays (database.listed), each sid found by its place in the list.
 _IDS, _SIDS = listed("ids"), listed("sids")
 _SOME = _outbox.c.id.in_(select(_IDS.c.value))
 _ITS_SID = (

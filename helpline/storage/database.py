@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 import orjson
-from sqlalchemy import event
+from sqlalchemy import Text, bindparam, event, func
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from helpline.storage import models  # noqa: F401 - registers the tables
@@ -20,6 +22,24 @@ def json_text(value: object) -> str:
     callers on SQLite. orjson, not the standard library: every turn writes and
     reads them, and the standard library's was about 3% of a turn's CPU."""
     return orjson.dumps(value).decode()
+
+
+class JSONList(TypeDecorator):
+    """A list bound as one JSON array: SQLite's stand-in for an array parameter."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Iterable[object] | None, dialect: object) -> str | None:
+        return None if value is None else json_text(list(value))
+
+
+def listed(name: str) -> TableValuedAlias:
+    """SQLite's list parameter `name`, as rows (key: the place in the list, value).
+    Its statement's text is the same however many items the list holds; an
+    expanding IN is a new statement for every length, compiled and prepared
+    again and kept in each connection's cache (PostgreSQL uses arrays)."""
+    return func.json_each(bindparam(name, type_=JSONList())).table_valued("key", "value")
 
 
 # The JSON columns are written and read the same way on every database.

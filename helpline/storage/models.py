@@ -6,12 +6,10 @@ answers (to work out the route and dates), nothing about the child.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from datetime import datetime, timezone
 
-import orjson
-from sqlalchemy import JSON, Column, ColumnElement, DateTime, Index, Text, bindparam, func, or_
-from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy import JSON, Column, ColumnElement, DateTime, Index, Text, or_
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -40,24 +38,6 @@ def one_of(column: ColumnElement[str], values: Collection[str]) -> ColumnElement
     execution (an "expanding" parameter); that was 4% of a turn's CPU on
     PostgreSQL. The ORs are compiled once, like the rest of the statement."""
     return or_(*(column == value for value in sorted(values)))
-
-
-class JSONList(TypeDecorator):
-    """A list bound as one JSON array: SQLite's stand-in for an array parameter."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: Iterable[object] | None, dialect: object) -> str | None:
-        return None if value is None else orjson.dumps(list(value)).decode()
-
-
-def listed(name: str) -> TableValuedAlias:
-    """SQLite's list parameter `name`, as rows (key: the place in the list, value).
-    Its statement's text is the same however many items the list holds; an
-    expanding IN is a new statement for every length, compiled and prepared
-    again and kept in each connection's cache (PostgreSQL uses arrays)."""
-    return func.json_each(bindparam(name, type_=JSONList())).table_valued("key", "value")
 
 
 def _timestamp(**kwargs: object) -> object:

@@ -24,8 +24,8 @@ from sqlalchemy.types import TypeEngine
 
 from helpline.engine.conversation import Conversation
 from helpline.outbox.dispatch import QUIET_KINDS
-from helpline.storage.database import json_text
-from helpline.storage.models import QUEUED, Caller, OutboxMessage, UTCDateTime, WebhookReceipt, listed, one_of
+from helpline.storage.database import json_text, listed
+from helpline.storage.models import QUEUED, Caller, OutboxMessage, UTCDateTime, WebhookReceipt, one_of
 
 # What a turn saves on the caller's row; the statements below and
 # caller_values() both come from this one list.
