@@ -206,9 +206,15 @@ def _save_turns() -> Insert:
     one turn a caller: its rows are found again by number."""
     turns = select(_recordset("turns", _TURN_COLUMNS)).cte("turns")
     new = {name: turns.c[name] for name in SAVED}
+    # The planner guesses a function's rows at 100 and an array's elements at
+    # 10: the callers named by an array of the batch's ids are found by their
+    # key. Joined only to `turns`, a table of a few thousand callers was read
+    # whole instead (a hash join), and a turn's cost grew with the table until
+    # it held about ten thousand.
+    loaded = any_(func.array(select(turns.c.id).scalar_subquery()))
     saved = (
         update(Caller)
-        .where(Caller.id == turns.c.id, Caller.version == turns.c.seen)
+        .where(Caller.id == loaded, Caller.id == turns.c.id, Caller.version == turns.c.seen)
         .values(version=Caller.version + 1, **new)
         .returning(Caller.id, Caller.number)
         .cte("saved")
