@@ -20,6 +20,7 @@ from helpline.helpline import Helpline
 from helpline.outbox import worker as outbox_worker
 from helpline.phone import normalise_number
 from helpline.storage.callers import record_delivery
+from helpline.storage.checkpoints import keep_checkpointed
 from helpline.storage.database import once_more_if_dropped
 from helpline.turns import HIDDEN_PREFIX, Reply
 from helpline.web.forms import read_form
@@ -45,7 +46,9 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
     """The web app for one helpline. The schema is the migrations' job
     (`helpline db upgrade`, run by `helpline serve` on SQLite), not the app's.
     `worker` also sends due reminders from this process, as the embedded
-    single-process setup needs; with PostgreSQL run `helpline worker` beside it."""
+    single-process setup needs; with PostgreSQL run `helpline worker` beside it.
+    On SQLite the app also checkpoints the write-ahead log, off the turns' path
+    (helpline.storage.checkpoints)."""
     settings = helpline.settings
     if not settings.validate_signatures:
         log.warning("HELPLINE_VALIDATE_SIGNATURES=0: webhooks are NOT checked to come from Twilio")
@@ -129,11 +132,15 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        sending = asyncio.create_task(outbox_worker.run(helpline.dispatcher, stop)) if worker else None
+        background: list[asyncio.Task[None]] = []
+        if worker:
+            background.append(asyncio.create_task(outbox_worker.run(helpline.dispatcher, stop)))
+        if helpline.database.dialect.name == "sqlite":
+            background.append(asyncio.create_task(keep_checkpointed(helpline.database, stop)))
         yield
         stop.set()
-        if sending is not None:
-            await sending
+        for task in background:
+            await task
         await helpline.close()
 
     return Starlette(
