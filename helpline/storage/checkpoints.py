@@ -28,14 +28,11 @@ log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 0.25
 
 
-async def checkpoint(database: AsyncEngine) -> tuple[int, int, int]:
-    """One PASSIVE checkpoint: it copies what no reader still needs and waits
-    for no one. SQLite's answer: (1 if it could not run, pages in the log,
-    pages copied so far)."""
+async def checkpoint(database: AsyncEngine) -> None:
+    """One PASSIVE checkpoint: it copies what no reader still needs, waits
+    for no reader or writer, and no turn waits for it."""
     async with database.connect() as connection:
-        result = await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-        busy, logged, copied = result.one()
-    return busy, logged, copied
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 async def keep_checkpointed(database: AsyncEngine, stop: asyncio.Event, seconds: float = CHECKPOINT_SECONDS) -> None:
