@@ -9,6 +9,7 @@ import contextlib
 import logging
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -57,27 +58,39 @@ async def test_the_apps_checkpoints_copy_each_turn_into_the_database_file(
         assert callers_in_the_file_alone(path, tmp_path) == 3
 
 
-async def test_a_checkpoint_that_fails_is_logged_and_tried_again(
+async def test_a_failing_checkpoint_is_logged_once_then_that_it_works_again(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    database = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'no such folder' / 'helpline.db'}")
+    """A checkpoint that keeps failing (here: the database's folder is not
+    there yet) is one error with its cause, not one every tick."""
+    caplog.set_level(logging.DEBUG, logger="helpline.storage.checkpoints")
+    folder = tmp_path / "not made yet"
+    database = make_engine(f"sqlite+aiosqlite:///{folder / 'helpline.db'}")
     stop = asyncio.Event()
     checkpointing = asyncio.create_task(keep_checkpointed(database, stop, seconds=0.01))
     try:
-        for _ in range(500):
-            if len(failures(caplog)) >= 2:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: len(logged(caplog, logging.DEBUG)) >= 3)
+        folder.mkdir()
+        await until(lambda: bool(logged(caplog, logging.WARNING)))
     finally:
         stop.set()
         await checkpointing
         await database.dispose()
-    logged = failures(caplog)
-    assert len(logged) >= 2
-    assert all(r.getMessage() == "SQLite checkpoint failed; trying again in 0.01 s" for r in logged)
-    assert "unable to open database file" in str(logged[0].exc_info[1])
+    [error] = logged(caplog, logging.ERROR)
+    assert error.getMessage() == "SQLite checkpoint failed; trying again every 0.01 s"
+    assert "unable to open database file" in str(error.exc_info[1])
+    [recovered] = logged(caplog, logging.WARNING)
+    failed = int(recovered.getMessage().removeprefix("SQLite checkpoints work again, after ").split()[0])
+    assert failed == 1 + len(logged(caplog, logging.DEBUG)) >= 4
 
 
-def failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.levelno == logging.ERROR and r.name == "helpline.storage.checkpoints"]
+def logged(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno == level and r.name == "helpline.storage.checkpoints"]
 
+
+async def until(condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("not within 5 s")

@@ -36,12 +36,24 @@ async def checkpoint(database: AsyncEngine) -> None:
 
 
 async def keep_checkpointed(database: AsyncEngine, stop: asyncio.Event, seconds: float = CHECKPOINT_SECONDS) -> None:
-    """Checkpoint every `seconds` until `stop` is set. A failure is logged and
-    the next tick tries again: the automatic checkpoint still bounds the log."""
+    """Checkpoint every `seconds` until `stop` is set. A failure is logged once,
+    with its error, not four times a second for as long as it lasts (a full
+    disk, a file made read-only); the next tick tries again, and the log says
+    when checkpoints work again. Meanwhile SQLite's own checkpoint still
+    bounds the log."""
+    failures = 0
     while not stop.is_set():
         try:
             await checkpoint(database)
         except Exception:  # noqa: BLE001 - any failure: the next tick, or SQLite's own, will do
-            log.exception("SQLite checkpoint failed; trying again in %s s", seconds)
+            failures += 1
+            if failures == 1:
+                log.exception("SQLite checkpoint failed; trying again every %s s", seconds)
+            else:
+                log.debug("SQLite checkpoint failed again (%d in a row)", failures)
+        else:
+            if failures:
+                log.warning("SQLite checkpoints work again, after %d failed", failures)
+            failures = 0
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), seconds)
