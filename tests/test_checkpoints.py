@@ -51,11 +51,7 @@ async def test_the_apps_checkpoints_copy_each_turn_into_the_database_file(
             for n in range(3):
                 assert "SEND disagreement helpline" in await Phone(http, number=f"+44770090030{n}").text("hi")
         assert path.with_name(path.name + "-wal").stat().st_size > 0
-        for _ in range(200):  # some forty ticks of the timer
-            if callers_in_the_file_alone(path, tmp_path) == 3:
-                break
-            await asyncio.sleep(0.05)
-        assert callers_in_the_file_alone(path, tmp_path) == 3
+        await until(lambda: callers_in_the_file_alone(path, tmp_path) == 3, seconds=10)  # forty ticks
 
 
 async def test_a_failing_checkpoint_is_logged_once_then_that_it_works_again(
@@ -88,9 +84,9 @@ def logged(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogReco
     return [r for r in caplog.records if r.levelno == level and r.name == "helpline.storage.checkpoints"]
 
 
-async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(500):
+async def until(condition: Callable[[], bool], seconds: float = 5) -> None:
+    for _ in range(int(seconds * 100)):
         if condition():
             return
         await asyncio.sleep(0.01)
-    raise AssertionError("not within 5 s")
+    raise AssertionError(f"not within {seconds} s")
