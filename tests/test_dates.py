@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
 
+from helpline.engine import dates
 from helpline.engine.dates import DateProblem, DateReading, read_keypad_date, read_text_date
 
 TODAY = date(2026, 11, 28)
@@ -149,3 +151,37 @@ def test_a_coming_event_reads_the_next_year(text: str, expected: DateReading) ->
 def test_a_coming_event_by_keypad() -> None:
     assert read_keypad_date("10012027", TODAY, future=True) == DateReading(date(2027, 1, 10), None)
     assert read_keypad_date("10012026", TODAY, future=True) == DateReading(None, "past")
+
+
+def _day_month_year_texts() -> list[str]:
+    """Texts of the shape read without dateutil: every day form against every
+    spelling of every month in three cases, cycling through the suffixes,
+    "of", a comma and years from 1000 to 9999."""
+    days = [str(day) for day in range(33)] + ["00", "01", "09", "31"]
+    spellings = [word for names in dates._PARSER.info.MONTHS for word in names]
+    cases = [str.lower, str.title, str.upper]
+    extras = list(itertools.product(["", "st", "nd", "rd", "th"], ["", "of "], ["", ","],
+                                    ["2026", "1999", "1000", "9999"]))
+    texts = []
+    for n, (day, spelling, case) in enumerate(itertools.product(days, spellings, cases)):
+        suffix, of, comma, year = extras[n % len(extras)]
+        texts.append(f"{day}{suffix} {of}{case(spelling)}{comma} {year}")
+    return texts
+
+
+def test_the_common_shape_is_read_as_dateutil_reads_it() -> None:
+    """"3rd of March 2026" and its kind are read without dateutil
+    (dates._read_day_month_year): for each, the reading is dateutil's."""
+    texts = _day_month_year_texts()
+    for text in texts:
+        direct = dates._read_day_month_year(text)
+        assert direct is not None, text
+        assert direct == dates._read_by_dateutil(text), text
+    assert {dates._read_by_dateutil(text).problem for text in texts} == {None, "impossible"}
+
+
+@pytest.mark.parametrize("text", [
+    "3 Marhc 2026", "March 3 2026", "3 March 26", "3 March 0026", "3rd, March 2026", "3  March 2026", "123 March 2026",
+])
+def test_other_shapes_go_to_dateutil(text: str) -> None:
+    assert dates._read_day_month_year(text) is None
