@@ -170,7 +170,7 @@ def _day_month_year_texts() -> list[str]:
 
 
 def test_the_common_shape_is_read_as_dateutil_reads_it() -> None:
-    """"3rd of March 2026" and its kind are read without dateutil
+    """Texts like "3rd of March 2026" are read without dateutil
     (dates._read_day_month_year): for each, the reading is dateutil's."""
     texts = _day_month_year_texts()
     for text in texts:
