@@ -90,7 +90,7 @@ def create_app(helpline: Helpline, worker: bool = False) -> Starlette:
         if not call_sid:
             return PlainTextResponse("CallSid is required", status_code=400)
         number = normalise_number(form.get("From", "")) or f"{HIDDEN_PREFIX}{call_sid}"
-        if request.url.path == VOICE_ANSWER_PATH:
+        if request.scope["path"] == VOICE_ANSWER_PATH:  # not request.url, which builds and parses the whole URL
             step = request.query_params.get("turn", "")
             intent = voice.read(form.get("Digits", ""), helpline.engine.flow.keys)
         else:
