@@ -42,6 +42,7 @@ class Helpline:
     async def close(self) -> None:
         """Let go of the database's connections and the sender's, at shutdown."""
         await self.dispatcher.sender.close()
+        await self.turns.close()
         await self.database.dispose()
 
 

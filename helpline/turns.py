@@ -36,6 +36,7 @@ from helpline.storage import turn_statements as sql
 from helpline.storage.callers import opt_out
 from helpline.storage.database import worth_another_try
 from helpline.storage.models import CallbackRequest, OutboxMessage, outbox_values
+from helpline.storage.sqlite_driver import HeldConnection
 from helpline.storage.turn_batches import LoadedRow
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,17 @@ class TurnRunner:
         # callback or opt out save alone, in a transaction). On PostgreSQL in one
         # statement, atomic by itself, so without a transaction (BEGIN and
         # COMMIT are round trips too); on SQLite in one transaction. Loads too
-        # run without one on PostgreSQL.
-        self._batches = self.database if sqlite else self.database.execution_options(isolation_level="AUTOCOMMIT")
-        self._load_batch = turn_batches.load_sqlite if sqlite else turn_batches.load_postgresql
-        self._save_batch = turn_batches.save_sqlite if sqlite else turn_batches.save_postgresql
+        # run without one on PostgreSQL. On SQLite the loads and the saves each
+        # keep a connection (storage.sqlite_driver.HeldConnection).
+        self._held: tuple[HeldConnection, ...] = ()
+        if sqlite:
+            self._held = (HeldConnection(self.database), HeldConnection(self.database))
+            self._load_connection, self._save_connection = (held.use for held in self._held)
+            self._load_batch, self._save_batch = turn_batches.load_sqlite, turn_batches.save_sqlite
+        else:
+            autocommit = self.database.execution_options(isolation_level="AUTOCOMMIT")
+            self._load_connection = self._save_connection = autocommit.connect
+            self._load_batch, self._save_batch = turn_batches.load_postgresql, turn_batches.save_postgresql
         self._load: Coalesced[tuple[str, str], Loaded] = Coalesced(self._load_all)
         self._save_whole: Coalesced[sql.WholeTurn, bool] = Coalesced(self._save_all)
 
@@ -106,12 +114,17 @@ class TurnRunner:
             await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         raise RuntimeError(f"turn {key} lost {MAX_ATTEMPTS} races in a row")
 
+    async def close(self) -> None:
+        """Give back the connections SQLite's batches keep, at shutdown."""
+        for held in self._held:
+            await held.release()
+
     async def _load_all(self, wanted: list[tuple[str, str]]) -> list[Loaded]:
         """The callers of all the turns waiting to load (webhook key, number), and
         the replies already given to those webhooks, in one statement: a
         statement costs the web process far more than a row more in it."""
         keys, numbers = zip(*wanted)
-        async with self._batches.connect() as connection:
+        async with self._load_connection() as connection:
             rows = await self._load_batch(connection, keys, numbers)
         callers = {row.number: row for row in rows}
         answered = {(row.receipt_key, row.number): Reply(row.media_type, row.body) for row in rows if row.receipt_key}
@@ -158,7 +171,7 @@ class TurnRunner:
         for turn in turns:
             first.setdefault(turn.number, turn)
         batch = sorted(first.values(), key=lambda turn: turn.number)
-        async with self._one_at_a_time, self._batches.connect() as connection:
+        async with self._one_at_a_time, self._save_connection() as connection:
             saved = await self._save_batch(connection, batch)
         return [first[turn.number] is turn and turn.values["receipt_key"] in saved for turn in turns]
 

@@ -1,21 +1,27 @@
 """SQLite's batch path writes through aiosqlite directly (storage.sqlite_driver):
 what it writes must read back through SQLAlchemy exactly as if SQLAlchemy had
-written it, and a statement missing a value must fail, not bind NULL."""
+written it, a statement missing a value must fail, not bind NULL, and a batch
+that fails must not leave its half-done transaction on the connection the
+batches keep."""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import aiosqlite
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, func, insert, select
 
+from helpline.config import Settings
 from helpline.storage.database import create_tables, make_engine
-from helpline.storage.models import WebhookReceipt
+from helpline.storage.models import Caller, WebhookReceipt
 from helpline.storage.sqlite_driver import compiled, driver, stored_time
 from helpline.storage.turn_batches import LoadedRow
 from helpline.storage.turn_statements import LOAD, RECORD_RECEIPT
+from tests.conftest import Phone, running, sid
 
 RECEIPT = compiled(RECORD_RECEIPT)
 SUMMER = datetime(2027, 7, 1, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=1)))  # 08:30:15 UTC
@@ -64,3 +70,61 @@ def test_a_loaded_row_names_the_loads_columns_in_their_order() -> None:
     """SQLite's load builds LoadedRow by position, as its driver gives tuples."""
     for load in LOAD.values():
         assert tuple(load.selected_columns.keys()) == LoadedRow._fields
+
+
+def _caller(number: str, **values: object) -> dict[str, object]:
+    return {"number": number, "language": "en-GB", "state": "who", "answers": {}, "history": [], "reprompts": 0,
+            "turns": 1, "opted_out": False, "version": 1, "created_at": SUMMER, "updated_at": SUMMER, **values}
+
+
+def _receipt(key: str, caller_id: int, body: str) -> dict[str, object]:
+    return {"key": key, "caller_id": caller_id, "media_type": "application/xml", "body": body, "created_at": SUMMER}
+
+
+async def test_a_save_that_fails_leaves_nothing_behind_and_the_retry_is_answered(
+    settings: Settings, clock: list[datetime], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch save that fails half-way gives back the connection the saves
+    keep: left with its transaction open, the next save would commit the
+    failed one's writes (or, as here, conflict with them for ever)."""
+    sqlite_settings = replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpline.db'}")
+    async with running(sqlite_settings, clock) as (helpline, http):
+        phone, other = Phone(http), Phone(http, number="+447700900555")
+        await phone.text("hi")
+        await other.text("hi")
+        expected = await other.text("1")
+        executemany = aiosqlite.Connection.executemany
+        failed: list[str] = []
+
+        async def fails_once(self: aiosqlite.Connection, sql: str, parameters: object) -> object:
+            if "INSERT INTO webhook_receipts" in sql and not failed:  # after the callers' update
+                failed.append(sql)
+                raise sqlite3.OperationalError("disk I/O error")
+            return await executemany(self, sql, parameters)
+
+        monkeypatch.setattr(aiosqlite.Connection, "executemany", fails_once)
+        webhook = sid("SM")
+        with pytest.raises(sqlite3.OperationalError):
+            await phone.text("1", message_sid=webhook)
+        assert failed
+        assert await phone.text("1", message_sid=webhook) == expected  # Twilio tries the webhook again
+        assert await phone.text("1", message_sid=webhook) == expected  # and again: the same reply
+        async with helpline.database.connect() as connection:
+            turns = (await connection.execute(select(Caller.turns).where(Caller.number == phone.number))).scalar_one()
+            receipts = (await connection.execute(select(func.count()).select_from(WebhookReceipt))).scalar_one()
+        assert (turns, receipts) == (2, 4)
+
+
+async def test_the_connections_the_batches_keep_are_given_back_at_shutdown(
+    settings: Settings, clock: list[datetime], tmp_path: Path
+) -> None:
+    sqlite_settings = replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpline.db'}")
+    out: set[int] = set()
+    async with running(sqlite_settings, clock) as (helpline, http):
+        pool = helpline.database.sync_engine.pool
+        event.listen(pool, "checkout", lambda connection, _record, _proxy: out.add(id(connection)))
+        event.listen(pool, "checkin", lambda connection, _record: out.discard(id(connection)))
+        await Phone(http).text("hi")
+        await Phone(http).text("hi")
+        assert len(out) == 2  # the loads' and the saves', kept
+    assert not out  # given back when the helpline closed

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import aiosqlite
 import orjson
 from sqlalchemy import bindparam, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from helpline.storage import turn_statements as sql
 from helpline.storage.database import json_text
 from helpline.storage.models import QUEUED, OutboxMessage
-from helpline.storage.sqlite_driver import compiled, driver, stored_time
+from helpline.storage.sqlite_driver import compiled, stored_time
 
 
 class LoadedRow(NamedTuple):
@@ -62,23 +63,20 @@ _QUEUED_COLUMNS = ("caller_id", "to", "body", "kind", *_TIMES, *QUEUED)
 _QUEUE_TEXT = compiled(insert(OutboxMessage).values({name: bindparam(name) for name in _QUEUED_COLUMNS}))
 
 
-async def load_sqlite(connection: AsyncConnection, keys: Sequence[str], numbers: Sequence[str]) -> list[LoadedRow]:
+async def load_sqlite(db: aiosqlite.Connection, keys: Sequence[str], numbers: Sequence[str]) -> list[LoadedRow]:
     """LOAD's rows with the types SQLAlchemy would have given them: the JSON
     columns read, opted_out a bool."""
-    rows = await (await driver(connection)).execute_fetchall(
-        _LOAD.text, _LOAD.params(keys=json_text(keys), numbers=json_text(numbers))
-    )
+    rows = await db.execute_fetchall(_LOAD.text, _LOAD.params(keys=json_text(keys), numbers=json_text(numbers)))
     return [
         LoadedRow(id_, number, state, orjson.loads(answers), orjson.loads(history), reprompts, bool(opted_out), *rest)
         for id_, number, state, answers, history, reprompts, opted_out, *rest in rows
     ]
 
 
-async def save_sqlite(connection: AsyncConnection, turns: list[sql.WholeTurn]) -> set[str]:
+async def save_sqlite(db: aiosqlite.Connection, turns: list[sql.WholeTurn]) -> set[str]:
     """One transaction: the callers saved or created, then for those written their
     reminders replaced, receipts and texts, each one statement for them all,
     stamped with the latest of the turns' times (the helpline's clock)."""
-    db = await driver(connection)
     now = stored_time(max(turn.values["new_updated_at"] for turn in turns))
     callers = {"turns": sql.turns_json(turns), "now": now}
     written = []
