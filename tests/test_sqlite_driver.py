@@ -1,8 +1,8 @@
 """SQLite's batch path writes through aiosqlite directly (storage.sqlite_driver):
 what it writes must read back through SQLAlchemy exactly as if SQLAlchemy had
-written it, a statement missing a value must fail, not bind NULL, and a batch
-that fails must not leave its half-done transaction on the connection the
-batches keep."""
+written it, what it loads must be what SQLAlchemy would have read, a statement
+missing a value must fail, not bind NULL, and a batch that fails must not leave
+its half-done transaction on the connection the batches keep."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from helpline.config import Settings
 from helpline.storage.database import create_tables, make_engine
 from helpline.storage.models import Caller, WebhookReceipt
 from helpline.storage.sqlite_driver import compiled, driver, stored_time
-from helpline.storage.turn_batches import LoadedRow
+from helpline.storage.turn_batches import LoadedRow, load_sqlite
 from helpline.storage.turn_statements import LOAD, RECORD_RECEIPT
 from tests.conftest import Phone, running, sid
 
@@ -70,6 +70,38 @@ def test_a_loaded_row_names_the_loads_columns_in_their_order() -> None:
     """SQLite's load builds LoadedRow by position, as its driver gives tuples."""
     for load in LOAD.values():
         assert tuple(load.selected_columns.keys()) == LoadedRow._fields
+
+
+async def test_a_load_reads_what_sqlalchemy_reads(tmp_path: Path) -> None:
+    """The driver's load comes back as one JSON text (turn_batches._as_one_row):
+    quotes, newlines, emoji and markup, empty and missing values must come out
+    as SQLAlchemy reads them from the rows themselves."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/driver.db")
+    await create_tables(engine)
+    awkward = 'Brighton & Hove "council" \\ \n\t 😀 ✓ <b>'
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(insert(Caller), [
+                _caller("+447700900001", state="dispute", answers={"who": awkward, "n": ["1", 2]},
+                        history=["who", awkward], reprompts=2, turns=5, opted_out=True, version=7),
+                _caller("+447700900002", state=None),
+                _caller("+447700900003"),
+            ])
+            await connection.execute(insert(WebhookReceipt), [
+                _receipt("SM1", 1, f"<Response>{awkward}</Response>"), _receipt("SM2", 1, ""),
+                _receipt("SM9", 3, "not asked for"),
+            ])
+            await connection.commit()
+            keys, numbers = ["SM1", "SM2", "SM3"], ["+447700900001", "+447700900002", "+447700900004"]
+            by_sqlalchemy = (await connection.execute(
+                LOAD["sqlite"], {"keys": keys, "numbers": numbers}
+            )).all()
+            by_driver = await load_sqlite(await driver(connection), keys, numbers)
+    finally:
+        await engine.dispose()
+    assert len(by_driver) == 3  # the first caller once per answered webhook, the second without one
+    assert sorted(by_driver) == sorted(LoadedRow._make(row) for row in by_sqlalchemy)
+    assert {type(row.opted_out) for row in by_driver} == {bool}
 
 
 def _caller(number: str, **values: object) -> dict[str, object]:

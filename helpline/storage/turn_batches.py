@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import aiosqlite
 import orjson
-from sqlalchemy import bindparam, insert
+from sqlalchemy import JSON, Select, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from helpline.storage import turn_statements as sql
@@ -52,9 +52,21 @@ async def save_postgresql(connection: AsyncConnection, turns: list[sql.WholeTurn
     return set((await connection.execute(sql.SAVE_TURNS, sql.turns_values(turns))).scalars())
 
 
+def _as_one_row(load: Select) -> Select:
+    """The load's rows as one JSON array of arrays, in one row. sqlite3 lets go
+    of the GIL for each row it steps to and must take it back, and under load
+    the event loop's thread holds it nearly all the time: the driver's thread
+    waited for it once a row, and the turns waited for the driver's thread.
+    One row is one wait, and one orjson.loads in the event loop's thread."""
+    rows = load.subquery()
+    return select(func.json_group_array(func.json_array(
+        *(func.json(column) if isinstance(column.type, JSON) else column for column in rows.c)
+    )))
+
+
 # SQLite's statements, run on the driver itself (storage.sqlite_driver).
 _TIMES = ("due_at", "deadline_at", "created_at")  # a text's; deadline_at may be None
-_LOAD = compiled(sql.LOAD["sqlite"])
+_LOAD = compiled(_as_one_row(sql.LOAD["sqlite"]))
 _SAVE_CALLERS = compiled(sql.SQLITE_SAVE_CALLERS)
 _CREATE_CALLERS = compiled(sql.SQLITE_CREATE_CALLERS)
 _REPLACE_REMINDERS = compiled(sql.REPLACE_REMINDERS)
@@ -66,10 +78,10 @@ _QUEUE_TEXT = compiled(insert(OutboxMessage).values({name: bindparam(name) for n
 async def load_sqlite(db: aiosqlite.Connection, keys: Sequence[str], numbers: Sequence[str]) -> list[LoadedRow]:
     """LOAD's rows with the types SQLAlchemy would have given them: the JSON
     columns read, opted_out a bool."""
-    rows = await db.execute_fetchall(_LOAD.text, _LOAD.params(keys=json_text(keys), numbers=json_text(numbers)))
+    ((rows,),) = await db.execute_fetchall(_LOAD.text, _LOAD.params(keys=json_text(keys), numbers=json_text(numbers)))
     return [
-        LoadedRow(id_, number, state, orjson.loads(answers), orjson.loads(history), reprompts, bool(opted_out), *rest)
-        for id_, number, state, answers, history, reprompts, opted_out, *rest in rows
+        LoadedRow(id_, number, state, answers, history, reprompts, bool(opted_out), *rest)
+        for id_, number, state, answers, history, reprompts, opted_out, *rest in orjson.loads(rows)
     ]
 
 
