@@ -432,6 +432,26 @@ async def test_the_last_answer_twice_at_once_queues_the_summarys_reminders_once(
             assert await pending_reminders(helpline, number) == once, number
 
 
+async def test_summaries_saved_together_queue_each_callers_texts_in_the_turns_order(helpline, http) -> None:
+    """Calls that reach their summary at once save in one batch, their texts in
+    one statement: each caller's are queued (and so sent, by id) in the order
+    the turn made them: the summary's route and dates, its contacts, then the
+    reminders."""
+    phones = [Phone(http, number=f"+4477009004{n:02d}") for n in range(6)]
+    await asyncio.gather(*(phone.call_through(KEYS_TO_THE_SUMMARY) for phone in phones))
+    keep = helpline.words.catalogue.render("summary.keep_copies", "sms")
+    async with helpline.sessions() as session:
+        for phone in phones:
+            caller = (await session.execute(select(Caller).where(Caller.number == phone.number))).scalar_one()
+            queued = (await session.execute(
+                select(OutboxMessage.kind, OutboxMessage.body)
+                .where(OutboxMessage.caller_id == caller.id).order_by(OutboxMessage.id)
+            )).all()
+            kinds = [kind for kind, _ in queued]
+            assert kinds[:2] == ["reply", "reply"] and set(kinds[2:]) <= {"reminder", "check_in"} and kinds[2:], kinds
+            assert keep not in queued[0].body and keep in queued[1].body
+
+
 async def test_a_turn_goes_on_when_postgresql_dropped_the_pooled_connection(settings, clock, postgres_url) -> None:
     """A restart or failover drops every connection in the pool; the next
     caller's turn must not fail for it (the pool does not ping before use)."""
