@@ -40,6 +40,9 @@ class InMemoryTurns:
         self.callers[number], self.replies[key] = (conv, turns + 1), reply
         return reply
 
+    async def close(self) -> None:
+        """Nothing to give back: TurnRunner.close's part at shutdown."""
+
 
 helpline = build(Settings.from_env())
 helpline.turns = InMemoryTurns(helpline)  # type: ignore[assignment]
